@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * zonekit: zone append for user space on zoned block storage.
+ *
+ * zonekit keeps the write pointer (wp) of every zone in memory and emulates
+ * zone append with ordinary positional writes at the wp, so that many
+ * threads can append to one zone or to many zones at once and learn where
+ * their data landed.  It runs on a Linux zoned block device (/dev/...) or on
+ * an emulated zoned device kept in a directory of plain files.
+ *
+ * All offsets and lengths are in bytes.  Functions return 0 (or a byte
+ * count) on success and a negative errno on failure; zk_strerror() turns
+ * any return value into a message.
+ */
+#ifndef ZONEKIT_H
+#define ZONEKIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ZK_VERSION_MAJOR 0
+#define ZK_VERSION_MINOR 1
+#define ZK_VERSION_STRING "0.1.0"
+
+/* zk_open() flags */
+#define ZK_RDONLY 0x1u /* no writes, appends or zone operations: -EBADF */
+
+/* Geometry of an emulated device (zk_create) and limits of any device. */
+struct zk_geometry {
+	uint64_t capacity;      /* bytes; the last zone is smaller if not a multiple of zone_size */
+	uint64_t zone_size;     /* bytes, a power of two */
+	uint64_t zone_capacity; /* writable bytes of a sequential zone; 0 = zone_size */
+	uint32_t nr_conv_zones; /* conventional zones, at the start of the device */
+	uint32_t block_size;    /* logical block size: 512 or 4096 */
+	uint32_t max_open;      /* max open zones, 0 = no limit */
+	uint32_t max_active;    /* max active (open + closed) zones, 0 = no limit */
+	uint64_t max_append;    /* largest zk_append() in bytes, 0 = no limit */
+};
+
+enum zk_backend_kind {
+	ZK_BACKEND_EMULATED = 1, /* a directory of zone files */
+	ZK_BACKEND_BLKDEV = 2,   /* a Linux zoned block device */
+};
+
+struct zk_info {
+	/* the zk_geometry fields, under the same names */
+	uint64_t capacity;
+	uint64_t zone_size;
+	uint64_t zone_capacity;
+	uint32_t nr_conv_zones;
+	uint32_t block_size;
+	uint32_t max_open;
+	uint32_t max_active;
+	uint64_t max_append;
+	/* and what a device adds */
+	uint32_t nr_zones;
+	uint32_t backend;       /* enum zk_backend_kind */
+	uint32_t flags;         /* the zk_open() flags */
+	uint32_t reserved;
+};
+
+/* Zone types and conditions: the values of <linux/blkzoned.h>. */
+enum zk_zone_type {
+	ZK_ZONE_CONVENTIONAL = 1,
+	ZK_ZONE_SEQ_REQUIRED = 2,
+	ZK_ZONE_SEQ_PREFERRED = 3,
+};
+
+enum zk_zone_cond {
+	ZK_COND_NOT_WP = 0x0,
+	ZK_COND_EMPTY = 0x1,
+	ZK_COND_IMP_OPEN = 0x2,
+	ZK_COND_EXP_OPEN = 0x3,
+	ZK_COND_CLOSED = 0x4,
+	ZK_COND_READONLY = 0xd,
+	ZK_COND_FULL = 0xe,
+	ZK_COND_OFFLINE = 0xf,
+};
+
+struct zk_zone {
+	uint64_t start;    /* first byte of the zone */
+	uint64_t len;      /* zone size (the last zone may be smaller) */
+	uint64_t capacity; /* writable bytes from start */
+	uint64_t wp;       /* start + len for FULL and READONLY zones */
+	uint8_t type;      /* enum zk_zone_type */
+	uint8_t cond;      /* enum zk_zone_cond */
+	uint8_t reserved[6];
+};
+
+enum zk_op {
+	ZK_OP_RESET = 1,
+	ZK_OP_OPEN = 2,
+	ZK_OP_CLOSE = 3,
+	ZK_OP_FINISH = 4,
+};
+
+struct zk_dev;
+
+/* Create an emulated zoned device in directory @path (created if missing,
+ * must be empty otherwise). */
+int zk_create(const char *path, const struct zk_geometry *geo);
+
+/* Open a device: a directory gives the emulated backend, a block device the
+ * Linux backend.  Only one writer may have a device open at a time. */
+int zk_open(const char *path, unsigned int flags, struct zk_dev **dev);
+void zk_close(struct zk_dev *dev);
+
+int zk_info(struct zk_dev *dev, struct zk_info *info);
+
+/* Report zones from the one containing @offset: *nr in = room in @zones,
+ * out = zones filled.  This is zonekit's view: the wp below which every
+ * acknowledged write is complete. */
+int zk_report(struct zk_dev *dev, uint64_t offset, struct zk_zone *zones,
+	      unsigned int *nr);
+
+/* Reset, open, close or finish the zones of [offset, offset + len): len a
+ * whole number of zones.  offset 0 and len = capacity means all zones, as
+ * the ALL bit of ZBC: conventional zones and their data are left alone, and
+ * each sequential zone is changed only where the operation applies to its
+ * condition (reset: open, closed, full; open: closed; close: open;
+ * finish: open, closed). */
+int zk_zone_op(struct zk_dev *dev, enum zk_op op, uint64_t offset, uint64_t len);
+
+/* Write @len bytes at @offset: at the zone's wp in a sequential zone,
+ * anywhere in a conventional zone; never across a zone boundary. */
+ssize_t zk_pwrite(struct zk_dev *dev, const void *buf, size_t len, uint64_t offset);
+
+/* Read @len bytes at @offset (may span zones).  Bytes past the wp read as
+ * zeros on the emulated device. */
+ssize_t zk_pread(struct zk_dev *dev, void *buf, size_t len, uint64_t offset);
+
+/* Zone append: write @len bytes at the wp of the zone starting at
+ * @zone_start, and store in *@landed the offset where they were written. */
+int zk_append(struct zk_dev *dev, uint64_t zone_start, const void *buf,
+	      size_t len, uint64_t *landed);
+
+/* Make every write acknowledged before this call durable. */
+int zk_flush(struct zk_dev *dev);
+
+/* Forget the cached wps and conditions and learn them again from the device
+ * (another program may have changed zones behind zonekit's back). */
+int zk_resync(struct zk_dev *dev);
+
+/* Emulated device only: turn the zone starting at @offset read-only
+ * (ZK_COND_READONLY) or offline (ZK_COND_OFFLINE), as a worn-out zone of a
+ * real device would; ZK_COND_EMPTY brings such a zone back, reset.  Kept
+ * across reopen.  -EOPNOTSUPP on a real device. */
+int zk_set_zone_cond(struct zk_dev *dev, uint64_t offset, enum zk_zone_cond cond);
+
+/* Counters of the append engine, for benchmarks and tests. */
+struct zk_stats {
+	uint64_t appends;     /* zk_append calls that succeeded */
+	uint64_t writes;      /* zk_pwrite calls that succeeded */
+	uint64_t batches;     /* backend writes issued to sequential zones */
+	uint64_t merged;      /* requests that shared a backend write with another */
+	uint64_t relearns;    /* zones re-learnt from the device after an error */
+	uint64_t retried;     /* appends moved to a new wp after an error ahead of them */
+};
+int zk_stats(struct zk_dev *dev, struct zk_stats *stats);
+
+/* A message for any zonekit return value (negative errno). */
+const char *zk_strerror(int err);
+
+/* Names used by the CLI and JSON output: "seq-write-required", "imp-open"... */
+const char *zk_zone_type_name(unsigned int type);
+const char *zk_zone_cond_name(unsigned int cond);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ZONEKIT_H */

@@ -1,0 +1,526 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The append engine: writes into sequential zones, with zone append
+ * emulated at the write pointer.
+ *
+ * Each writing zone gets a plug (as the kernel's zone write plugging does):
+ * a request takes its place under the zone's stripe lock (the range
+ * [tail, tail + len) is reserved and the tail moves on), joins the plug's
+ * queue, and the lock is dropped.  At most one backend write per zone is in
+ * flight; its issuer (the leader) takes every request queued behind it and
+ * writes them with one pwritev (a group commit: each caller still learns its
+ * own offset), then hands the zone to the first request still queued.  So
+ * writes reach the device in wp order, no system call is made under a lock,
+ * and zones never wait on each other.
+ *
+ * The committed wp in the table moves only when a write has completed, so a
+ * reader never sees a wp covering data that is not there yet.
+ *
+ * A failed or short write re-learns that zone (and only that zone) from the
+ * device: requests wholly below the device's wp are complete, the one it
+ * stopped in fails, and the appends behind it are placed again at the new
+ * wp (regular writes behind it no longer start at the wp: -EIO).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zk_internal.h"
+
+#define BATCH_MAX_IOV 256
+#define BATCH_MAX_BYTES (8u << 20)
+
+/* ---- plugs (caller holds the stripe lock) ---- */
+
+struct zone_plug *plug_find(struct zk_stripe *s, uint32_t z)
+{
+	struct zone_plug *p;
+
+	for (p = s->plugs; p; p = p->next)
+		if (p->zone == z)
+			return p;
+	return NULL;
+}
+
+struct zone_plug *plug_get(struct zk_dev *d, uint32_t z)
+{
+	struct zk_stripe *s = zk_stripe_of(d, z);
+	struct zone_plug *p = plug_find(s, z);
+
+	if (p)
+		return p;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->zone = z;
+	p->tail = wpe_wp(wpt_get(&d->wpt, z));
+	p->tailp = &p->head;
+	pthread_cond_init(&p->drain_cv, NULL);
+	p->next = s->plugs;
+	s->plugs = p;
+	return p;
+}
+
+void plug_put_if_idle(struct zk_stripe *s, struct zone_plug *p)
+{
+	struct zone_plug **pp;
+
+	if (p->busy || p->head || p->barriers || p->refs)
+		return;
+	for (pp = &s->plugs; *pp != p; pp = &(*pp)->next)
+		;
+	*pp = p->next;
+	pthread_cond_destroy(&p->drain_cv);
+	free(p);
+}
+
+static void plug_enqueue(struct zone_plug *p, struct zk_req *r)
+{
+	r->next = NULL;
+	*p->tailp = r;
+	p->tailp = &r->next;
+}
+
+/* Sleep until no zone operation waits for or holds the zone. */
+static void wait_for_barriers(struct zk_stripe *s, struct zone_plug *p)
+{
+	while (p->barriers) {
+		p->refs++;
+		pthread_cond_wait(&p->drain_cv, &s->lock);
+		p->refs--;
+	}
+}
+
+static void complete_req(struct zk_req *r, int result)
+{
+	r->result = result;
+	r->done = true;
+	pthread_cond_signal(&r->cv);
+}
+
+static void fail_list(struct zk_req *r, int err)
+{
+	struct zk_req *next;
+
+	for (; r; r = next) {
+		next = r->next;
+		complete_req(r, err);
+	}
+}
+
+/* ---- the leader's work ---- */
+
+/* Cut the batch the leader issues off the head of the queue. */
+static unsigned int take_batch(struct zone_plug *p, struct zk_req **batch,
+			       struct iovec *iov)
+{
+	struct zk_req *r = p->head;
+	unsigned int n = 0;
+	size_t bytes = 0;
+
+	*batch = r;
+	while (r && n < BATCH_MAX_IOV &&
+	       (n == 0 || bytes + r->len <= BATCH_MAX_BYTES)) {
+		iov[n].iov_base = (void *)r->buf;
+		iov[n].iov_len = r->len;
+		bytes += r->len;
+		n++;
+		if (!r->next)
+			break;
+		r = r->next;
+	}
+	/* r is the last request in the batch */
+	p->head = r->next;
+	if (!p->head)
+		p->tailp = &p->head;
+	r->next = NULL;
+	return n;
+}
+
+/* Publish a completed write: wp moves, and the zone turns FULL once the
+ * write that reached its capacity is in. */
+static void commit(struct zk_dev *d, struct zone_plug *p, uint64_t end)
+{
+	uint32_t z = p->zone;
+	uint64_t start = zk_zone_start(d, z);
+	uint64_t e = wpt_get(&d->wpt, z);
+
+	if (p->full_pending && end == start + zk_zone_cap(d, z) &&
+	    p->tail == end) {
+		p->full_pending = false;
+		p->tail = start + zk_zone_len(d, z);
+		wpt_set(&d->wpt, z, wpe_make(false, ZK_COND_FULL, p->tail));
+		return;
+	}
+	wpt_set(&d->wpt, z, wpe_make(false, wpe_cond(e), end));
+}
+
+static void complete_batch_ok(struct zk_dev *d, struct zone_plug *p,
+			      struct zk_req *batch, unsigned int n)
+{
+	struct zk_req *r = batch, *next;
+	uint64_t end = batch->off;
+
+	atomic_fetch_add_explicit(&d->stats.batches, 1, memory_order_relaxed);
+	if (n > 1)
+		atomic_fetch_add_explicit(&d->stats.merged, n,
+					  memory_order_relaxed);
+	for (; r; r = next) {
+		next = r->next;
+		end = r->off + r->len;
+		atomic_fetch_add_explicit(r->kind == REQ_APPEND ?
+						  &d->stats.appends :
+						  &d->stats.writes,
+					  1, memory_order_relaxed);
+		complete_req(r, 0);
+	}
+	commit(d, p, end);
+}
+
+/* Place again, in order, every request not yet written, at the wp the
+ * device reported.  Caller holds res.lock and the stripe lock. */
+static void replace_requests(struct zk_dev *d, struct zone_plug *p,
+			     struct zk_req *list)
+{
+	struct zk_req *r, *next;
+
+	for (r = list; r; r = next) {
+		uint64_t off = r->kind == REQ_APPEND ? UINT64_MAX : r->off;
+		int ret;
+
+		next = r->next;
+		ret = zs_reserve_write(d, p->zone, p, &off, r->len);
+		if (ret) {
+			complete_req(r, ret);
+			continue;
+		}
+		if (off != r->off)
+			atomic_fetch_add_explicit(&d->stats.retried, 1,
+						  memory_order_relaxed);
+		r->off = off;
+		plug_enqueue(p, r);
+	}
+}
+
+/* How far the device holds data of the batch that started at @start. */
+static uint64_t zone_written_end(const struct zk_zone_state *st,
+				 uint64_t cap_end, uint64_t start)
+{
+	switch (st->cond) {
+	case ZK_COND_FULL:
+		return cap_end;
+	case ZK_COND_IMP_OPEN:
+	case ZK_COND_EXP_OPEN:
+	case ZK_COND_CLOSED:
+		return st->wp;
+	default:
+		return start;
+	}
+}
+
+/* The batch did not go in whole (@written bytes or -errno). */
+static void recover_batch(struct zk_dev *d, struct zk_stripe *s,
+			  struct zone_plug *p, struct zk_req *batch,
+			  ssize_t written)
+{
+	uint32_t z = p->zone;
+	uint64_t cap_end = zk_zone_start(d, z) + zk_zone_cap(d, z);
+	struct zk_zone_state st;
+	struct zk_req *r = batch, *rest;
+	uint64_t landed_end;
+	int err = written < 0 ? (int)written : written == 0 ? -EIO : 0;
+	int ret;
+
+	pthread_mutex_unlock(&s->lock);
+	ret = d->ops->report(d, z, 1, &st);
+	atomic_fetch_add_explicit(&d->stats.relearns, 1, memory_order_relaxed);
+	pthread_mutex_lock(&d->res.lock);
+	pthread_mutex_lock(&s->lock);
+
+	if (ret < 0) {
+		/* The zone cannot be read back: nothing more goes to it. */
+		landed_end = batch->off;
+		err = err ? err : ret;
+	} else {
+		zs_learn(d, z, &st);
+		landed_end = zone_written_end(&st, cap_end, batch->off);
+	}
+	/* Requests wholly below the device's wp are in. */
+	for (; r && r->off + r->len <= landed_end; r = rest) {
+		rest = r->next;
+		complete_req(r, 0);
+	}
+	/* The one the write stopped in fails, unless the write was merely
+	 * short (no error): then it is tried again with the rest. */
+	if (r && (err || ret < 0)) {
+		rest = r->next;
+		complete_req(r, err ? err : ret);
+		r = rest;
+	}
+	/* r..end of batch, then the queue, go again from the new wp. */
+	rest = p->head;
+	p->head = NULL;
+	p->tailp = &p->head;
+	if (ret < 0) {
+		zs_rewind(d, p, batch->off);
+		fail_list(r, ret);
+		fail_list(rest, ret);
+	} else {
+		replace_requests(d, p, r);
+		replace_requests(d, p, rest);
+	}
+	pthread_mutex_unlock(&d->res.lock);
+}
+
+/* Write the batch at the head of the queue; the stripe lock is held on
+ * entry and on return, but not across the write. */
+static void issue_batch(struct zk_dev *d, struct zk_stripe *s,
+			struct zone_plug *p)
+{
+	struct iovec iov[BATCH_MAX_IOV];
+	struct zk_req *batch;
+	unsigned int n = take_batch(p, &batch, iov);
+	size_t total = 0;
+	ssize_t written;
+
+	for (unsigned int i = 0; i < n; i++)
+		total += iov[i].iov_len;
+	pthread_mutex_unlock(&s->lock);
+	written = d->ops->pwritev(d, p->zone, iov, (int)n, batch->off);
+	pthread_mutex_lock(&s->lock);
+	if (written >= 0 && (size_t)written == total)
+		complete_batch_ok(d, p, batch, n);
+	else
+		recover_batch(d, s, p, batch, written);
+}
+
+/* Give the zone to the first queued request, or let it rest. */
+static void hand_off(struct zone_plug *p)
+{
+	if (p->head) {
+		p->head->leader = true;
+		pthread_cond_signal(&p->head->cv);
+		return;
+	}
+	p->busy = false;
+	if (p->barriers)
+		pthread_cond_broadcast(&p->drain_cv);
+}
+
+/* Reserve @r's range in its zone.  Returns with the stripe lock held and
+ * @r queued, or with no lock held and an error. */
+static int reserve(struct zk_dev *d, uint32_t z, struct zk_req *r,
+		   struct zone_plug **pp)
+{
+	struct zk_stripe *s = zk_stripe_of(d, z);
+	struct zone_model m;
+	struct zone_plug *p;
+	bool have_res = false;
+	int ret;
+
+	for (;;) {
+		pthread_mutex_lock(&s->lock);
+		p = plug_get(d, z);
+		if (!p) {
+			ret = -ENOMEM;
+			goto fail;
+		}
+		if (p->barriers && have_res) {
+			pthread_mutex_unlock(&d->res.lock);
+			have_res = false;
+		}
+		wait_for_barriers(s, p);
+		zs_model(d, z, p, &m);
+		if (have_res || !zs_write_needs_res(d, z, &m, r->len))
+			break;
+		/* Lock order is res -> stripe: start again holding both. */
+		plug_put_if_idle(s, p);
+		pthread_mutex_unlock(&s->lock);
+		pthread_mutex_lock(&d->res.lock);
+		have_res = true;
+	}
+	ret = zs_reserve_write(d, z, p, &r->off, r->len);
+	if (have_res)
+		pthread_mutex_unlock(&d->res.lock);
+	if (ret) {
+		plug_put_if_idle(s, p);
+		goto fail;
+	}
+	plug_enqueue(p, r);
+	*pp = p;
+	return 0;
+fail:
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+/* Submit one write to a sequential zone and wait for it. */
+static int seq_write(struct zk_dev *d, uint32_t z, struct zk_req *r)
+{
+	struct zk_stripe *s = zk_stripe_of(d, z);
+	struct zone_plug *p;
+	int ret;
+
+	pthread_cond_init(&r->cv, NULL);
+	ret = reserve(d, z, r, &p);
+	if (ret)
+		goto out;
+	p->refs++; /* keep the plug until we have read our result */
+	if (!p->busy) {
+		p->busy = true;
+		r->leader = true;
+	}
+	for (;;) {
+		while (!r->done && !r->leader)
+			pthread_cond_wait(&r->cv, &s->lock);
+		if (r->done)
+			break;
+		r->leader = false;
+		issue_batch(d, s, p);
+		hand_off(p);
+	}
+	ret = r->result;
+	p->refs--;
+	plug_put_if_idle(s, p);
+	pthread_mutex_unlock(&s->lock);
+out:
+	pthread_cond_destroy(&r->cv);
+	return ret;
+}
+
+/* ---- zone claims, for zone operations ---- */
+
+int zone_claim(struct zk_dev *d, uint32_t z, struct zone_plug **pp)
+{
+	struct zk_stripe *s = zk_stripe_of(d, z);
+	struct zone_plug *p;
+
+	pthread_mutex_lock(&s->lock);
+	p = plug_get(d, z);
+	if (!p) {
+		pthread_mutex_unlock(&s->lock);
+		return -ENOMEM;
+	}
+	p->barriers++;
+	while (p->busy || p->head) {
+		p->refs++;
+		pthread_cond_wait(&p->drain_cv, &s->lock);
+		p->refs--;
+	}
+	p->busy = true;
+	pthread_mutex_unlock(&s->lock);
+	*pp = p;
+	return 0;
+}
+
+void zone_release(struct zk_dev *d, struct zone_plug *p)
+{
+	struct zk_stripe *s = zk_stripe_of(d, p->zone);
+
+	pthread_mutex_lock(&s->lock);
+	p->busy = false;
+	p->barriers--;
+	p->tail = wpe_wp(wpt_get(&d->wpt, p->zone));
+	p->full_pending = false;
+	pthread_cond_broadcast(&p->drain_cv);
+	plug_put_if_idle(s, p);
+	pthread_mutex_unlock(&s->lock);
+}
+
+int zone_relearn(struct zk_dev *d, uint32_t z)
+{
+	struct zk_stripe *s = zk_stripe_of(d, z);
+	struct zk_zone_state st;
+	int ret = d->ops->report(d, z, 1, &st);
+
+	atomic_fetch_add_explicit(&d->stats.relearns, 1, memory_order_relaxed);
+	if (ret < 0)
+		return ret;
+	pthread_mutex_lock(&d->res.lock);
+	pthread_mutex_lock(&s->lock);
+	zs_learn(d, z, &st);
+	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&d->res.lock);
+	return 0;
+}
+
+/* ---- public entry points ---- */
+
+static int check_write_range(struct zk_dev *d, size_t len, uint64_t off)
+{
+	uint32_t z;
+
+	if (!len || len % d->geo.block_size || off % d->geo.block_size)
+		return -EINVAL;
+	if (off >= d->geo.capacity || len > d->geo.capacity - off)
+		return -EINVAL;
+	z = zk_zone_of(d, off);
+	if (off + len > zk_zone_start(d, z) + zk_zone_len(d, z))
+		return -EINVAL; /* the kernel lets it span zones; we do not */
+	return 0;
+}
+
+static ssize_t conv_write(struct zk_dev *d, uint32_t z, const void *buf,
+			  size_t len, uint64_t off)
+{
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	ssize_t ret = d->ops->pwritev(d, z, &iov, 1, off);
+
+	if (ret >= 0 && (size_t)ret != len)
+		ret = -EIO;
+	if (ret >= 0)
+		atomic_fetch_add_explicit(&d->stats.writes, 1,
+					  memory_order_relaxed);
+	return ret;
+}
+
+ZK_EXPORT ssize_t zk_pwrite(struct zk_dev *d, const void *buf, size_t len,
+			    uint64_t off)
+{
+	struct zk_req r = { .kind = REQ_WRITE, .buf = buf, .len = len, .off = off };
+	uint32_t z;
+	int ret;
+
+	if (!d || !buf)
+		return -EINVAL;
+	if (d->flags & ZK_RDONLY)
+		return -EBADF;
+	ret = check_write_range(d, len, off);
+	if (ret)
+		return ret;
+	z = zk_zone_of(d, off);
+	if (zk_zone_is_conv(d, z))
+		return conv_write(d, z, buf, len, off);
+	ret = seq_write(d, z, &r);
+	return ret ? ret : (ssize_t)len;
+}
+
+ZK_EXPORT int zk_append(struct zk_dev *d, uint64_t zone_start, const void *buf,
+			size_t len, uint64_t *landed)
+{
+	struct zk_req r = { .kind = REQ_APPEND, .buf = buf, .len = len,
+			    .off = UINT64_MAX };
+	uint32_t z;
+	int ret;
+
+	if (!d || !buf || !landed)
+		return -EINVAL;
+	if (d->flags & ZK_RDONLY)
+		return -EBADF;
+	if (zone_start >= d->geo.capacity ||
+	    (zone_start & (d->geo.zone_size - 1)))
+		return -EINVAL;
+	ret = check_write_range(d, len, zone_start);
+	if (ret)
+		return ret;
+	if (d->geo.max_append && len > d->geo.max_append)
+		return -EINVAL;
+	z = zk_zone_of(d, zone_start);
+	if (zk_zone_is_conv(d, z))
+		return -EIO;
+	ret = seq_write(d, z, &r);
+	if (!ret)
+		*landed = r.off;
+	return ret;
+}

@@ -1,0 +1,696 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The emulated zoned device: a directory in the layout of the kernel's
+ * zoned loop device (zloop).  One file per zone, cnv-NNNNNN (always zone
+ * sized) or seq-NNNNNN (its size is the zone's wp: reset truncates it to 0,
+ * finish to the zone size), and a text file "geometry" written last at
+ * creation.  Zones marked read-only or offline are listed in "conditions".
+ *
+ * Zone files are opened lazily through a small direct-mapped cache of
+ * descriptors, so a device of a million zones does not hold a million files
+ * open.  Writes are buffered; zk_flush() fdatasyncs the zones written since
+ * the last flush.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "zk_internal.h"
+
+#define GEOMETRY_FILE "geometry"
+#define CONDITIONS_FILE "conditions"
+#define NAME_MAX_LEN 32
+
+struct fd_slot {
+	pthread_mutex_t lock;
+	uint32_t zone;
+	int fd;            /* -1: empty */
+	unsigned int refs; /* users of fd; it is closed only at 0 */
+} __attribute__((aligned(64)));
+
+struct fd_handle {
+	int fd;
+	struct fd_slot *slot; /* NULL: not cached, close after use */
+};
+
+struct emu {
+	int dirfd;
+	int oflags;
+	struct fd_slot *slots;
+	uint32_t nr_slots;
+	_Atomic uint64_t *dirty; /* a bit per zone written since the last flush */
+	pthread_mutex_t marks_lock;
+	uint8_t *marks;          /* per zone: 0, READONLY or OFFLINE; NULL: none */
+};
+
+static struct emu *emu_of(struct zk_dev *d) { return d->priv; }
+
+static void zone_file_name(const struct zk_geometry *g, uint32_t z,
+			   char name[NAME_MAX_LEN])
+{
+	snprintf(name, NAME_MAX_LEN, "%s-%06u",
+		 z < g->nr_conv_zones ? "cnv" : "seq", z);
+}
+
+/* ---- descriptor cache ---- */
+
+static int slot_get(struct zk_dev *d, uint32_t z, struct fd_handle *h)
+{
+	struct emu *e = emu_of(d);
+	struct fd_slot *s = &e->slots[z % e->nr_slots];
+	char name[NAME_MAX_LEN];
+	int fd, old = -1;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->fd >= 0 && s->zone == z) {
+		s->refs++;
+		h->fd = s->fd;
+		h->slot = s;
+		pthread_mutex_unlock(&s->lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&s->lock);
+
+	zone_file_name(&d->geo, z, name);
+	fd = openat(e->dirfd, name, e->oflags | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -EUCLEAN : -errno;
+
+	pthread_mutex_lock(&s->lock);
+	h->slot = NULL;
+	h->fd = fd;
+	if (s->fd >= 0 && s->zone == z) { /* someone was quicker */
+		s->refs++;
+		h->fd = s->fd;
+		h->slot = s;
+		old = fd;
+	} else if (!s->refs) {
+		old = s->fd;
+		s->fd = fd;
+		s->zone = z;
+		s->refs = 1;
+		h->slot = s;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (old >= 0)
+		close(old);
+	return 0;
+}
+
+static void slot_put(struct fd_handle *h)
+{
+	if (!h->slot) {
+		close(h->fd);
+		return;
+	}
+	pthread_mutex_lock(&h->slot->lock);
+	h->slot->refs--;
+	pthread_mutex_unlock(&h->slot->lock);
+}
+
+static uint32_t slots_wanted(uint32_t nr_zones)
+{
+	struct rlimit rl;
+	uint64_t n = 256;
+
+	/* A quarter of the descriptors the process may open, at most 4096. */
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY)
+		n = rl.rlim_cur / 4;
+	if (n > 4096)
+		n = 4096;
+	if (n < 8)
+		n = 8;
+	return nr_zones < n ? nr_zones : (uint32_t)n;
+}
+
+static int slots_init(struct zk_dev *d)
+{
+	struct emu *e = emu_of(d);
+
+	e->nr_slots = slots_wanted(d->nr_zones);
+	e->slots = aligned_alloc(64, e->nr_slots * sizeof(*e->slots));
+	if (!e->slots)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < e->nr_slots; i++) {
+		pthread_mutex_init(&e->slots[i].lock, NULL);
+		e->slots[i].fd = -1;
+		e->slots[i].refs = 0;
+		e->slots[i].zone = 0;
+	}
+	return 0;
+}
+
+static void mark_dirty(struct emu *e, uint32_t z)
+{
+	atomic_fetch_or_explicit(&e->dirty[z / 64], 1ULL << (z % 64),
+				 memory_order_relaxed);
+}
+
+/* ---- small files ---- */
+
+static int read_small_file(int dirfd, const char *name, char *buf, size_t size,
+			   size_t *len)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n == size)
+		return -EFBIG;
+	*len = (size_t)n;
+	return 0;
+}
+
+/* Write a file whole or not at all: a temporary, fsync, rename. */
+static int write_file_atomic(int dirfd, const char *name, const char *buf,
+			     size_t len)
+{
+	char tmp[64];
+	int fd, ret = 0;
+
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, len) != (ssize_t)len || fsync(fd))
+		ret = errno ? -errno : -EIO;
+	close(fd);
+	if (!ret && renameat(dirfd, tmp, dirfd, name))
+		ret = -errno;
+	if (!ret)
+		ret = fsync(dirfd) ? -errno : 0;
+	if (ret)
+		unlinkat(dirfd, tmp, 0);
+	return ret;
+}
+
+/* ---- read-only / offline marks ---- */
+
+static int marks_load(struct zk_dev *d)
+{
+	struct emu *e = emu_of(d);
+	char *buf, *line, *save;
+	size_t len, size = 64 + (size_t)d->nr_zones * 24;
+	int ret;
+
+	buf = malloc(size);
+	if (!buf)
+		return -ENOMEM;
+	ret = read_small_file(e->dirfd, CONDITIONS_FILE, buf, size - 1, &len);
+	if (ret == -ENOENT) {
+		free(buf);
+		return 0;
+	}
+	if (!ret) {
+		buf[len] = '\0';
+		e->marks = calloc(d->nr_zones, 1);
+		ret = e->marks ? 0 : -ENOMEM;
+	}
+	for (line = ret ? NULL : strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		unsigned int z;
+		char what[16];
+
+		if (sscanf(line, "seq-%u %15s", &z, what) != 2 ||
+		    z >= d->nr_zones || zk_zone_is_conv(d, z)) {
+			ret = -EUCLEAN;
+			break;
+		}
+		if (!strcmp(what, "read-only"))
+			e->marks[z] = ZK_COND_READONLY;
+		else if (!strcmp(what, "offline"))
+			e->marks[z] = ZK_COND_OFFLINE;
+		else {
+			ret = -EUCLEAN;
+			break;
+		}
+	}
+	free(buf);
+	return ret;
+}
+
+static int marks_save(struct zk_dev *d)
+{
+	struct emu *e = emu_of(d);
+	size_t size = 1 + (size_t)d->nr_zones * 24, len = 0;
+	char *buf = malloc(size);
+	int ret;
+
+	if (!buf)
+		return -ENOMEM;
+	buf[0] = '\0';
+	for (uint32_t z = 0; z < d->nr_zones; z++) {
+		if (!e->marks[z])
+			continue;
+		len += (size_t)snprintf(buf + len, size - len, "seq-%06u %s\n", z,
+					zk_zone_cond_name(e->marks[z]));
+	}
+	ret = write_file_atomic(e->dirfd, CONDITIONS_FILE, buf, len);
+	free(buf);
+	return ret;
+}
+
+static int emu_set_cond(struct zk_dev *d, uint32_t z, unsigned int cond)
+{
+	struct emu *e = emu_of(d);
+	struct fd_handle h;
+	uint8_t old;
+	int ret = 0;
+
+	if (cond == ZK_COND_EMPTY) { /* back in service: reset */
+		ret = slot_get(d, z, &h);
+		if (ret)
+			return ret;
+		if (ftruncate(h.fd, 0))
+			ret = -errno;
+		slot_put(&h);
+		if (ret)
+			return ret;
+		mark_dirty(e, z);
+	}
+	pthread_mutex_lock(&e->marks_lock);
+	if (!e->marks)
+		e->marks = calloc(d->nr_zones, 1);
+	if (!e->marks) {
+		pthread_mutex_unlock(&e->marks_lock);
+		return -ENOMEM;
+	}
+	old = e->marks[z];
+	e->marks[z] = cond == ZK_COND_EMPTY ? 0 : (uint8_t)cond;
+	ret = marks_save(d);
+	if (ret)
+		e->marks[z] = old;
+	pthread_mutex_unlock(&e->marks_lock);
+	return ret;
+}
+
+/* ---- the backend operations ---- */
+
+static int emu_open(struct zk_dev *d, const char *path, unsigned int flags)
+{
+	struct emu *e = calloc(1, sizeof(*e));
+	char buf[4096];
+	const char *why;
+	size_t len;
+	int ret;
+
+	if (!e)
+		return -ENOMEM;
+	d->priv = e;
+	e->oflags = flags & ZK_RDONLY ? O_RDONLY : O_RDWR;
+	pthread_mutex_init(&e->marks_lock, NULL);
+	e->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (e->dirfd < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	/* One writer at a time: two would each trust their own wp table. */
+	if (!(flags & ZK_RDONLY) && flock(e->dirfd, LOCK_EX | LOCK_NB)) {
+		ret = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		goto fail;
+	}
+	ret = read_small_file(e->dirfd, GEOMETRY_FILE, buf, sizeof(buf), &len);
+	if (ret) {
+		ret = ret == -ENOENT ? -ENODEV : ret == -EFBIG ? -EUCLEAN : ret;
+		goto fail;
+	}
+	if (zk_geometry_parse(buf, len, &d->geo, &why)) {
+		ret = -EUCLEAN;
+		goto fail;
+	}
+	d->nr_zones = zk_geometry_nr_zones(&d->geo);
+	e->dirty = calloc((d->nr_zones + 63) / 64, sizeof(*e->dirty));
+	ret = e->dirty ? slots_init(d) : -ENOMEM;
+	if (!ret)
+		ret = marks_load(d);
+	if (ret)
+		goto fail;
+	return 0;
+fail:
+	d->ops->close(d);
+	return ret;
+}
+
+static void emu_close(struct zk_dev *d)
+{
+	struct emu *e = emu_of(d);
+
+	if (!e)
+		return;
+	for (uint32_t i = 0; e->slots && i < e->nr_slots; i++) {
+		if (e->slots[i].fd >= 0)
+			close(e->slots[i].fd);
+		pthread_mutex_destroy(&e->slots[i].lock);
+	}
+	if (e->dirfd >= 0)
+		close(e->dirfd); /* drops the flock */
+	pthread_mutex_destroy(&e->marks_lock);
+	free(e->slots);
+	free(e->dirty);
+	free(e->marks);
+	free(e);
+	d->priv = NULL;
+}
+
+/* A sequential zone's condition from its file size.  The open conditions
+ * are not on disk: they come from the model (what this device last said),
+ * and a partly written zone found at open comes back CLOSED, as a real
+ * device's after a power cycle. */
+static int seq_zone_state(struct zk_dev *d, uint32_t z, uint64_t size,
+			  struct zk_zone_state *st)
+{
+	uint64_t len = zk_zone_len(d, z), cap = zk_zone_cap(d, z);
+	unsigned int model = wpe_cond(wpt_get(&d->wpt, z));
+	struct emu *e = emu_of(d);
+
+	st->type = ZK_ZONE_SEQ_REQUIRED;
+	st->wp = zk_zone_start(d, z) + size;
+	if (size % d->geo.block_size || size > len || (size > cap && size != len))
+		return -EUCLEAN;
+	if (e->marks && e->marks[z]) {
+		st->cond = e->marks[z];
+	} else if (size == cap || size == len) {
+		st->cond = ZK_COND_FULL;
+	} else if (size == 0) {
+		st->cond = model == ZK_COND_IMP_OPEN || model == ZK_COND_EXP_OPEN ?
+			model : ZK_COND_EMPTY;
+	} else {
+		st->cond = model == ZK_COND_IMP_OPEN ||
+			model == ZK_COND_EXP_OPEN || model == ZK_COND_CLOSED ?
+			model : ZK_COND_CLOSED;
+	}
+	return 0;
+}
+
+static int emu_report(struct zk_dev *d, uint32_t first, uint32_t nr,
+		      struct zk_zone_state *out)
+{
+	struct emu *e = emu_of(d);
+	char name[NAME_MAX_LEN];
+	struct stat sb;
+	int ret;
+
+	for (uint32_t i = 0; i < nr; i++) {
+		uint32_t z = first + i;
+
+		zone_file_name(&d->geo, z, name);
+		if (fstatat(e->dirfd, name, &sb, AT_SYMLINK_NOFOLLOW))
+			return errno == ENOENT ? -EUCLEAN : -errno;
+		if (!S_ISREG(sb.st_mode))
+			return -EUCLEAN;
+		if (zk_zone_is_conv(d, z)) {
+			if ((uint64_t)sb.st_size != zk_zone_len(d, z))
+				return -EUCLEAN;
+			out[i].type = ZK_ZONE_CONVENTIONAL;
+			out[i].cond = ZK_COND_NOT_WP;
+			out[i].wp = 0;
+			continue;
+		}
+		ret = seq_zone_state(d, z, (uint64_t)sb.st_size, &out[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int emu_zone_op(struct zk_dev *d, enum zk_op op, uint32_t z)
+{
+	struct fd_handle h;
+	off_t size;
+	int ret;
+
+	if (op == ZK_OP_OPEN || op == ZK_OP_CLOSE)
+		return 0; /* open/closed live in memory only */
+	size = op == ZK_OP_RESET ? 0 : (off_t)zk_zone_len(d, z);
+	ret = slot_get(d, z, &h);
+	if (ret)
+		return ret;
+	if (ftruncate(h.fd, size))
+		ret = -errno;
+	slot_put(&h);
+	if (!ret)
+		mark_dirty(emu_of(d), z);
+	return ret;
+}
+
+/* Never leave a partial block at the end of a zone file: its size is the
+ * wp, and a wp must be block aligned. */
+static ssize_t trim_partial_block(struct zk_dev *d, int fd, uint64_t foff,
+				  size_t done)
+{
+	size_t whole = done - done % d->geo.block_size;
+
+	if (whole != done && ftruncate(fd, (off_t)(foff + whole)))
+		return -errno;
+	return (ssize_t)whole;
+}
+
+static ssize_t write_all(int fd, struct iovec *iov, int cnt, uint64_t foff)
+{
+	size_t done = 0;
+
+	while (cnt > 0) {
+		ssize_t n = pwritev(fd, iov, cnt, (off_t)(foff + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return done ? (ssize_t)done : n < 0 ? -errno : -EIO;
+		done += (size_t)n;
+		while (cnt > 0 && (size_t)n >= iov->iov_len) {
+			n -= (ssize_t)iov->iov_len;
+			iov++;
+			cnt--;
+		}
+		if (cnt > 0) {
+			iov->iov_base = (char *)iov->iov_base + n;
+			iov->iov_len -= (size_t)n;
+		}
+	}
+	return (ssize_t)done;
+}
+
+static ssize_t emu_pwritev(struct zk_dev *d, uint32_t z,
+			   const struct iovec *iov, int iovcnt, uint64_t off)
+{
+	uint64_t foff = off - zk_zone_start(d, z);
+	struct iovec local[256], *v = local;
+	struct fd_handle h;
+	size_t total = 0;
+	ssize_t n;
+	int ret;
+
+	if (iovcnt > 256) {
+		v = malloc((size_t)iovcnt * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+	}
+	memcpy(v, iov, (size_t)iovcnt * sizeof(*v)); /* write_all moves them */
+	for (int i = 0; i < iovcnt; i++)
+		total += iov[i].iov_len;
+	ret = slot_get(d, z, &h);
+	if (ret) {
+		n = ret;
+		goto out;
+	}
+	n = write_all(h.fd, v, iovcnt, foff);
+	if (n >= 0 && (size_t)n < total && !zk_zone_is_conv(d, z))
+		n = trim_partial_block(d, h.fd, foff, (size_t)n);
+	slot_put(&h);
+	if (n > 0)
+		mark_dirty(emu_of(d), z);
+out:
+	if (v != local)
+		free(v);
+	return n;
+}
+
+static ssize_t emu_pread(struct zk_dev *d, uint32_t z, void *buf, size_t len,
+			 uint64_t off)
+{
+	uint64_t foff = off - zk_zone_start(d, z);
+	struct fd_handle h;
+	size_t done = 0;
+	int ret = slot_get(d, z, &h);
+
+	if (ret)
+		return ret;
+	while (done < len) {
+		ssize_t n = pread(h.fd, (char *)buf + done, len - done,
+				  (off_t)(foff + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		if (n == 0) { /* past the wp: zeros, as zloop */
+			memset((char *)buf + done, 0, len - done);
+			break;
+		}
+		done += (size_t)n;
+	}
+	slot_put(&h);
+	return ret ? ret : (ssize_t)len;
+}
+
+static int flush_zone(struct zk_dev *d, uint32_t z)
+{
+	struct fd_handle h;
+	int ret = slot_get(d, z, &h);
+
+	if (ret)
+		return ret;
+	if (fdatasync(h.fd))
+		ret = -errno;
+	slot_put(&h);
+	return ret;
+}
+
+static int emu_flush(struct zk_dev *d)
+{
+	struct emu *e = emu_of(d);
+	uint32_t words = (d->nr_zones + 63) / 64;
+
+	for (uint32_t w = 0; w < words; w++) {
+		uint64_t bits = atomic_exchange(&e->dirty[w], 0);
+
+		while (bits) {
+			uint32_t b = (uint32_t)__builtin_ctzll(bits);
+			int ret = flush_zone(d, w * 64 + b);
+
+			if (ret) { /* keep them for the next flush */
+				atomic_fetch_or(&e->dirty[w], bits);
+				return ret;
+			}
+			bits &= bits - 1;
+		}
+	}
+	return 0;
+}
+
+const struct zk_backend_ops zk_emu_ops = {
+	.name = "emulated",
+	.open = emu_open,
+	.close = emu_close,
+	.report = emu_report,
+	.zone_op = emu_zone_op,
+	.pwritev = emu_pwritev,
+	.pread = emu_pread,
+	.flush = emu_flush,
+	.set_cond = emu_set_cond,
+	.relearn_after_zone_op = false,
+};
+
+/* ---- creation ---- */
+
+static int dir_is_empty(int dirfd)
+{
+	int fd = dup(dirfd);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	int ret = 1;
+
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	while ((de = readdir(dir))) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			ret = 0;
+			break;
+		}
+	}
+	closedir(dir);
+	return ret;
+}
+
+static int create_zone_file(int dirfd, const struct zk_geometry *g, uint32_t z,
+			    uint64_t len)
+{
+	char name[NAME_MAX_LEN];
+	int fd, ret = 0;
+
+	zone_file_name(g, z, name);
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (z < g->nr_conv_zones && ftruncate(fd, (off_t)len))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static void remove_zone_files(int dirfd, const struct zk_geometry *g,
+			      uint32_t nr)
+{
+	char name[NAME_MAX_LEN];
+
+	for (uint32_t z = 0; z < nr; z++) {
+		zone_file_name(g, z, name);
+		unlinkat(dirfd, name, 0);
+	}
+}
+
+static int create_files(int dirfd, const struct zk_geometry *g)
+{
+	uint32_t nr = zk_geometry_nr_zones(g);
+	char text[1024];
+	int ret = 0;
+	uint32_t z;
+
+	for (z = 0; z < nr && !ret; z++) {
+		uint64_t start = (uint64_t)z * g->zone_size;
+		uint64_t len = g->capacity - start < g->zone_size ?
+			g->capacity - start : g->zone_size;
+
+		ret = create_zone_file(dirfd, g, z, len);
+	}
+	if (!ret)
+		ret = zk_geometry_format(g, text, sizeof(text));
+	if (ret >= 0) /* the geometry last: until then it is no device */
+		ret = write_file_atomic(dirfd, GEOMETRY_FILE, text, (size_t)ret);
+	if (ret < 0)
+		remove_zone_files(dirfd, g, z);
+	return ret < 0 ? ret : 0;
+}
+
+ZK_EXPORT int zk_create(const char *path, const struct zk_geometry *geo)
+{
+	struct zk_geometry g;
+	const char *why;
+	int dirfd, ret;
+
+	if (!path || !geo)
+		return -EINVAL;
+	g = *geo;
+	ret = zk_geometry_normalise(&g, &why);
+	if (ret)
+		return ret;
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return -errno;
+	ret = dir_is_empty(dirfd);
+	if (ret == 0)
+		ret = -EEXIST;
+	else if (ret == 1)
+		ret = create_files(dirfd, &g);
+	close(dirfd);
+	return ret;
+}

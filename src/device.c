@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A device: picking the backend, learning every zone at open, and the calls
+ * that only read state (info, report, read) or pass through (flush).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "zk_internal.h"
+
+#define LEARN_CHUNK 4096u
+
+static int stripes_init(struct zk_dev *d)
+{
+	uint32_t n = 1;
+
+	while (n < d->nr_zones && n < ZK_MAX_STRIPES)
+		n <<= 1;
+	d->stripes = aligned_alloc(64, n * sizeof(*d->stripes));
+	if (!d->stripes)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		pthread_mutex_init(&d->stripes[i].lock, NULL);
+		d->stripes[i].plugs = NULL;
+	}
+	d->stripe_mask = n - 1;
+	return 0;
+}
+
+static void stripes_free(struct zk_dev *d)
+{
+	if (!d->stripes)
+		return;
+	for (uint32_t i = 0; i <= d->stripe_mask; i++) {
+		struct zone_plug *p = d->stripes[i].plugs, *next;
+
+		for (; p; p = next) { /* only if closed with writes in flight */
+			next = p->next;
+			pthread_cond_destroy(&p->drain_cv);
+			free(p);
+		}
+		pthread_mutex_destroy(&d->stripes[i].lock);
+	}
+	free(d->stripes);
+	d->stripes = NULL;
+}
+
+/* Learn every zone's condition and wp from the backend. */
+static int learn_all(struct zk_dev *d)
+{
+	struct zk_zone_state *st = calloc(LEARN_CHUNK, sizeof(*st));
+	int ret = 0;
+
+	if (!st)
+		return -ENOMEM;
+	for (uint32_t z = 0; z < d->nr_zones && !ret; z += LEARN_CHUNK) {
+		uint32_t nr = d->nr_zones - z < LEARN_CHUNK ?
+			d->nr_zones - z : LEARN_CHUNK;
+
+		ret = d->ops->report(d, z, nr, st);
+		for (uint32_t i = 0; i < nr && !ret; i++)
+			wpt_set(&d->wpt, z + i,
+				wpt_entry_from_state(d, z + i, &st[i]));
+	}
+	free(st);
+	return ret < 0 ? ret : 0;
+}
+
+static const struct zk_backend_ops *pick_backend(const char *path)
+{
+	struct stat sb;
+
+	if (stat(path, &sb))
+		return NULL;
+	if (S_ISDIR(sb.st_mode))
+		return &zk_emu_ops;
+	if (S_ISBLK(sb.st_mode))
+		return &zk_blkdev_ops;
+	errno = ENOTBLK;
+	return NULL;
+}
+
+static int dev_setup(struct zk_dev *d)
+{
+	const char *why;
+	int ret = zk_geometry_normalise(&d->geo, &why);
+
+	if (ret)
+		return ret;
+	d->nr_zones = zk_geometry_nr_zones(&d->geo);
+	d->zone_shift = (unsigned int)__builtin_ctzll(d->geo.zone_size);
+	ret = wpt_init(&d->wpt, d->nr_zones);
+	if (!ret)
+		ret = stripes_init(d);
+	if (!ret)
+		ret = pthread_mutex_init(&d->res.lock, NULL) ? -ENOMEM : 0;
+	if (!ret)
+		ret = learn_all(d);
+	if (!ret)
+		ret = zs_recount(d);
+	return ret;
+}
+
+ZK_EXPORT int zk_open(const char *path, unsigned int flags, struct zk_dev **devp)
+{
+	struct zk_dev *d;
+	int ret;
+
+	if (!path || !devp || (flags & ~ZK_RDONLY))
+		return -EINVAL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->flags = flags;
+	d->seq_type = ZK_ZONE_SEQ_REQUIRED;
+	d->ops = pick_backend(path);
+	if (!d->ops) {
+		free(d);
+		return -errno;
+	}
+	d->path = strdup(path);
+	ret = d->path ? d->ops->open(d, path, flags) : -ENOMEM;
+	if (ret) {
+		free(d->path);
+		free(d);
+		return ret;
+	}
+	ret = dev_setup(d);
+	if (ret) {
+		zk_close(d);
+		return ret;
+	}
+	*devp = d;
+	return 0;
+}
+
+ZK_EXPORT void zk_close(struct zk_dev *d)
+{
+	if (!d)
+		return;
+	d->ops->close(d);
+	stripes_free(d);
+	zs_free(d);
+	wpt_free(&d->wpt);
+	pthread_mutex_destroy(&d->res.lock);
+	free(d->path);
+	free(d);
+}
+
+ZK_EXPORT int zk_info(struct zk_dev *d, struct zk_info *info)
+{
+	if (!d || !info)
+		return -EINVAL;
+	memset(info, 0, sizeof(*info));
+	info->capacity = d->geo.capacity;
+	info->zone_size = d->geo.zone_size;
+	info->zone_capacity = d->geo.zone_capacity;
+	info->nr_conv_zones = d->geo.nr_conv_zones;
+	info->block_size = d->geo.block_size;
+	info->max_open = d->geo.max_open;
+	info->max_active = d->geo.max_active;
+	info->max_append = d->geo.max_append;
+	info->nr_zones = d->nr_zones;
+	info->backend = d->ops == &zk_emu_ops ? ZK_BACKEND_EMULATED :
+						ZK_BACKEND_BLKDEV;
+	info->flags = d->flags;
+	return 0;
+}
+
+static void zone_describe(struct zk_dev *d, uint32_t z, struct zk_zone *out)
+{
+	uint64_t e = wpt_get(&d->wpt, z);
+
+	memset(out, 0, sizeof(*out));
+	out->start = zk_zone_start(d, z);
+	out->len = zk_zone_len(d, z);
+	out->capacity = wpe_conv(e) ? out->len : zk_zone_cap(d, z);
+	out->wp = wpe_wp(e);
+	out->type = wpe_conv(e) ? ZK_ZONE_CONVENTIONAL : d->seq_type;
+	out->cond = (uint8_t)wpe_cond(e);
+}
+
+ZK_EXPORT int zk_report(struct zk_dev *d, uint64_t off, struct zk_zone *zones,
+			unsigned int *nr)
+{
+	uint32_t z, n = 0;
+
+	if (!d || !nr || (*nr && !zones) || off >= d->geo.capacity)
+		return -EINVAL;
+	for (z = zk_zone_of(d, off); z < d->nr_zones && n < *nr; z++, n++)
+		zone_describe(d, z, &zones[n]);
+	*nr = n;
+	return 0;
+}
+
+ZK_EXPORT ssize_t zk_pread(struct zk_dev *d, void *buf, size_t len, uint64_t off)
+{
+	size_t done = 0;
+
+	if (!d || !buf)
+		return -EINVAL;
+	if (!len || len % d->geo.block_size || off % d->geo.block_size)
+		return -EINVAL;
+	if (off >= d->geo.capacity || len > d->geo.capacity - off)
+		return -EINVAL;
+	while (done < len) {
+		uint32_t z = zk_zone_of(d, off + done);
+		uint64_t zend = zk_zone_start(d, z) + zk_zone_len(d, z);
+		size_t chunk = len - done < zend - (off + done) ?
+			len - done : (size_t)(zend - (off + done));
+		ssize_t ret;
+
+		if (wpe_cond(wpt_get(&d->wpt, z)) == ZK_COND_OFFLINE)
+			return -EIO;
+		ret = d->ops->pread(d, z, (char *)buf + done, chunk, off + done);
+		if (ret < 0)
+			return ret;
+		done += chunk;
+	}
+	return (ssize_t)len;
+}
+
+ZK_EXPORT int zk_flush(struct zk_dev *d)
+{
+	if (!d)
+		return -EINVAL;
+	if (d->flags & ZK_RDONLY)
+		return 0;
+	return d->ops->flush(d);
+}
+
+ZK_EXPORT int zk_stats(struct zk_dev *d, struct zk_stats *st)
+{
+	if (!d || !st)
+		return -EINVAL;
+	st->appends = atomic_load(&d->stats.appends);
+	st->writes = atomic_load(&d->stats.writes);
+	st->batches = atomic_load(&d->stats.batches);
+	st->merged = atomic_load(&d->stats.merged);
+	st->relearns = atomic_load(&d->stats.relearns);
+	st->retried = atomic_load(&d->stats.retried);
+	return 0;
+}

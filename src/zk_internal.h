@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal interfaces of libzonekit.  The layers, bottom up:
+ *
+ *   backend (backend_emu.c, backend_blkdev.c)  one table of operations each
+ *   wp table (wp_table.c)          8 bytes a zone: wp, condition, conv flag
+ *   zone state (zone_state.c)      condition transitions, open/active limits
+ *   append engine (append.c)       per-zone write plugs, merging, recovery
+ *   zone operations (zone_ops.c)   reset/open/close/finish/resync
+ *   device (device.c)              open/close/info/report/read/flush
+ *
+ * doc/design.md describes the locking rules; the short version:
+ *   res.lock  ->  stripe lock (zone)  [-> second stripe lock, res holders only]
+ * No system call is made while a stripe lock or res.lock is held.
+ */
+#ifndef ZK_INTERNAL_H
+#define ZK_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/uio.h>
+
+#include "zonekit.h"
+
+#define ZK_EXPORT __attribute__((visibility("default")))
+
+/* ------------------------------------------------------------------ */
+/* Backends */
+
+struct zk_dev;
+
+/* What a backend reports about one zone (its own, authoritative view). */
+struct zk_zone_state {
+	uint8_t type; /* enum zk_zone_type */
+	uint8_t cond; /* enum zk_zone_cond */
+	uint64_t wp;  /* absolute; meaningful for EMPTY/open/CLOSED zones */
+};
+
+struct zk_backend_ops {
+	const char *name;
+	/* Fill dev->geo (normalised: zone_capacity set) and dev->priv. */
+	int (*open)(struct zk_dev *dev, const char *path, unsigned int flags);
+	void (*close)(struct zk_dev *dev);
+	/* Conditions and wps of zones [first, first + nr). */
+	int (*report)(struct zk_dev *dev, uint32_t first, uint32_t nr,
+		      struct zk_zone_state *out);
+	/* Carry out a zone operation on one zone the core has validated. */
+	int (*zone_op)(struct zk_dev *dev, enum zk_op op, uint32_t zone);
+	/* Write or read inside one zone; return bytes done or -errno. */
+	ssize_t (*pwritev)(struct zk_dev *dev, uint32_t zone,
+			   const struct iovec *iov, int iovcnt, uint64_t offset);
+	ssize_t (*pread)(struct zk_dev *dev, uint32_t zone, void *buf,
+			 size_t len, uint64_t offset);
+	int (*flush)(struct zk_dev *dev);
+	/* Optional: persist a READONLY/OFFLINE mark (emulated device). */
+	int (*set_cond)(struct zk_dev *dev, uint32_t zone, unsigned int cond);
+	/* The device enforces zone conditions itself and may pick other
+	 * transitions than zonekit's model (real devices): re-learn zones
+	 * after each zone operation. */
+	bool relearn_after_zone_op;
+};
+
+extern const struct zk_backend_ops zk_emu_ops;
+extern const struct zk_backend_ops zk_blkdev_ops;
+
+/* ------------------------------------------------------------------ */
+/* Geometry (geometry.c) */
+
+/* Check a geometry and fill in defaults (zone_capacity 0 -> zone_size).
+ * On error return -EINVAL and point *why at a message. */
+int zk_geometry_normalise(struct zk_geometry *geo, const char **why);
+uint32_t zk_geometry_nr_zones(const struct zk_geometry *geo);
+
+/* The geometry file of an emulated device: "key value" lines. */
+int zk_geometry_format(const struct zk_geometry *geo, char *buf, size_t size);
+int zk_geometry_parse(const char *text, size_t len, struct zk_geometry *geo,
+		      const char **why);
+
+/* ------------------------------------------------------------------ */
+/* The wp table: one 8-byte word per zone.
+ *   bit 63      conventional zone
+ *   bits 59-62  condition (enum zk_zone_cond)
+ *   bits 0-58   wp in bytes, absolute (devices up to 512 PiB)
+ * The wp is the committed one: every byte below it is written.  Words are
+ * read without a lock (report) and written under the zone's stripe lock. */
+
+#define WPE_CONV (1ULL << 63)
+#define WPE_COND_SHIFT 59
+#define WPE_COND_MASK (0xfULL << WPE_COND_SHIFT)
+#define WPE_WP_MASK ((1ULL << WPE_COND_SHIFT) - 1)
+#define ZK_MAX_CAPACITY (1ULL << WPE_COND_SHIFT)
+
+static inline uint64_t wpe_make(bool conv, unsigned int cond, uint64_t wp)
+{
+	return (conv ? WPE_CONV : 0) | ((uint64_t)cond << WPE_COND_SHIFT) |
+	       (wp & WPE_WP_MASK);
+}
+static inline bool wpe_conv(uint64_t e) { return e & WPE_CONV; }
+static inline unsigned int wpe_cond(uint64_t e)
+{
+	return (unsigned int)((e & WPE_COND_MASK) >> WPE_COND_SHIFT);
+}
+static inline uint64_t wpe_wp(uint64_t e) { return e & WPE_WP_MASK; }
+
+struct wp_table {
+	_Atomic uint64_t *ent;
+	uint32_t nr;
+};
+
+int wpt_init(struct wp_table *t, uint32_t nr);
+void wpt_free(struct wp_table *t);
+static inline uint64_t wpt_get(struct wp_table *t, uint32_t z)
+{
+	return atomic_load_explicit(&t->ent[z], memory_order_acquire);
+}
+static inline void wpt_set(struct wp_table *t, uint32_t z, uint64_t e)
+{
+	atomic_store_explicit(&t->ent[z], e, memory_order_release);
+}
+uint64_t wpt_entry_from_state(struct zk_dev *d, uint32_t z,
+			      const struct zk_zone_state *st);
+
+/* ------------------------------------------------------------------ */
+/* Requests and zone write plugs (append.c) */
+
+enum zk_req_kind { REQ_APPEND, REQ_WRITE };
+
+struct zk_req {
+	struct zk_req *next;
+	enum zk_req_kind kind;
+	const void *buf;
+	size_t len;
+	uint64_t off;     /* where it lands (reserved under the zone lock) */
+	int result;       /* 0 or -errno once done */
+	bool done;
+	bool leader;      /* handed the zone: issue the queue */
+	pthread_cond_t cv;
+};
+
+/* Heavier per-zone state, only while a zone has writes queued or in flight
+ * or a zone operation waiting.  Lives in its stripe's list. */
+struct zone_plug {
+	struct zone_plug *next;
+	uint32_t zone;
+	bool busy;          /* a backend write or zone op is in flight */
+	bool full_pending;  /* tail reached capacity: FULL once committed */
+	uint64_t tail;      /* wp after every reserved write */
+	struct zk_req *head, **tailp; /* reserved, not yet issued */
+	unsigned int barriers; /* zone ops waiting for the zone to drain */
+	unsigned int refs;  /* threads that will still look at the plug */
+	pthread_cond_t drain_cv;
+};
+
+/* Zones hash onto stripes; with at most ZK_MAX_STRIPES zones every zone
+ * has a lock of its own.  Cache-line sized so stripes do not share lines. */
+#define ZK_MAX_STRIPES 4096u
+struct zk_stripe {
+	pthread_mutex_t lock;
+	struct zone_plug *plugs;
+} __attribute__((aligned(64)));
+
+/* ------------------------------------------------------------------ */
+/* Open/active zone accounting (zone_state.c): device-wide by nature, taken
+ * only on transitions into or out of the open/closed conditions. */
+struct zk_res {
+	pthread_mutex_t lock;
+	uint32_t nr_imp_open, nr_exp_open, nr_closed;
+	uint32_t close_cursor; /* where the next implicit close search starts */
+	/* The implicitly open zones, to pick one to close (max_open > 0). */
+	uint32_t *imp, nr_imp_listed;
+};
+
+struct zk_dev {
+	const struct zk_backend_ops *ops;
+	void *priv;
+	char *path;
+	unsigned int flags;
+	struct zk_geometry geo;   /* normalised */
+	uint8_t seq_type;         /* type of the sequential zones */
+	uint32_t nr_zones;
+	unsigned int zone_shift;
+	struct wp_table wpt;
+	struct zk_stripe *stripes;
+	uint32_t stripe_mask;
+	struct zk_res res;
+	struct {
+		_Atomic uint64_t appends, writes, batches, merged, relearns,
+			retried;
+	} stats;
+};
+
+/* Zone geometry helpers */
+static inline uint32_t zk_zone_of(const struct zk_dev *d, uint64_t off)
+{
+	return (uint32_t)(off >> d->zone_shift);
+}
+static inline uint64_t zk_zone_start(const struct zk_dev *d, uint32_t z)
+{
+	return (uint64_t)z << d->zone_shift;
+}
+static inline uint64_t zk_zone_len(const struct zk_dev *d, uint32_t z)
+{
+	uint64_t start = zk_zone_start(d, z);
+	uint64_t len = d->geo.zone_size;
+	return start + len > d->geo.capacity ? d->geo.capacity - start : len;
+}
+static inline uint64_t zk_zone_cap(const struct zk_dev *d, uint32_t z)
+{
+	uint64_t len = zk_zone_len(d, z);
+	return d->geo.zone_capacity < len ? d->geo.zone_capacity : len;
+}
+static inline bool zk_zone_is_conv(const struct zk_dev *d, uint32_t z)
+{
+	return z < d->geo.nr_conv_zones;
+}
+static inline struct zk_stripe *zk_stripe_of(struct zk_dev *d, uint32_t z)
+{
+	return &d->stripes[z & d->stripe_mask];
+}
+
+/* ------------------------------------------------------------------ */
+/* Zone state machine (zone_state.c).  "model" = the condition and wp the
+ * zone will have once every reserved write completes. */
+
+struct zone_model {
+	unsigned int cond;
+	uint64_t wp;
+};
+
+/* Caller holds the zone's stripe lock. */
+void zs_model(struct zk_dev *d, uint32_t z, const struct zone_plug *p,
+	      struct zone_model *m);
+/* True if moving @z from @m->cond needs res.lock (into or out of the
+ * open/closed conditions). */
+bool zs_write_needs_res(struct zk_dev *d, uint32_t z,
+			const struct zone_model *m, size_t len);
+/* Check a write of @len at @off (UINT64_MAX: append) against the model and
+ * take it: implicit open, resources, FULL at capacity.  On success *off is
+ * where it lands and the model (table cond, plug tail/full_pending) moved.
+ * Caller holds the stripe lock, and res.lock if zs_write_needs_res(). */
+int zs_reserve_write(struct zk_dev *d, uint32_t z, struct zone_plug *p,
+		     uint64_t *off, size_t len);
+/* Validate a zone operation on an idle zone and move the model and
+ * accounting to the new condition; *new_e gets the table word to publish
+ * once the backend has done it (0 for a no-op).  Caller holds res.lock and
+ * the stripe lock. */
+int zs_zone_op(struct zk_dev *d, enum zk_op op, uint32_t z, uint64_t *new_e);
+/* Set a zone to what the device reported, fixing the accounting.
+ * Caller holds res.lock and the stripe lock. */
+void zs_learn(struct zk_dev *d, uint32_t z, const struct zk_zone_state *st);
+/* Forget reservations past @wp (the committed wp) after a failure that
+ * could not be re-learnt.  Caller holds res.lock and the stripe lock. */
+void zs_rewind(struct zk_dev *d, struct zone_plug *p, uint64_t wp);
+/* Count conditions after the table was loaded at open. */
+int zs_recount(struct zk_dev *d);
+void zs_free(struct zk_dev *d);
+
+/* ------------------------------------------------------------------ */
+/* Plugs (append.c), used by zone_ops.c too.  Caller holds the stripe lock. */
+struct zone_plug *plug_find(struct zk_stripe *s, uint32_t z);
+struct zone_plug *plug_get(struct zk_dev *d, uint32_t z); /* NULL: ENOMEM */
+void plug_put_if_idle(struct zk_stripe *s, struct zone_plug *p);
+/* Wait until zone @z has no write queued or in flight and hold it busy, so
+ * a zone operation runs alone (zone_ops.c).  Returns with no lock held. */
+int zone_claim(struct zk_dev *d, uint32_t z, struct zone_plug **pp);
+void zone_release(struct zk_dev *d, struct zone_plug *p);
+/* Re-learn one zone from the backend (report) and publish it; the caller
+ * holds the zone busy and no lock. */
+int zone_relearn(struct zk_dev *d, uint32_t z);
+
+
+#endif /* ZK_INTERNAL_H */

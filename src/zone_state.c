@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The per-zone state machine and the open/active zone limits, modelled on
+ * the Linux null_blk driver (the kernel's reference zoned device), so that
+ * the emulated device answers as a real one does:
+ *
+ *   EMPTY --write--> IMP_OPEN --reaches capacity--> FULL
+ *   EMPTY/IMP_OPEN/CLOSED --open--> EXP_OPEN
+ *   IMP_OPEN/EXP_OPEN --close--> CLOSED (EMPTY if nothing was written)
+ *   CLOSED --write--> IMP_OPEN
+ *   any but FULL --finish--> FULL;  any --reset--> EMPTY
+ *
+ * Counters of open and closed zones are device-wide, so they live under
+ * res.lock; it is taken only for transitions that change them, never for a
+ * write into an already open zone.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "zk_internal.h"
+
+/* ---- accounting (caller holds res.lock) ---- */
+
+static void imp_list_add(struct zk_res *r, uint32_t max, uint32_t z)
+{
+	if (r->imp && r->nr_imp_listed < max)
+		r->imp[r->nr_imp_listed++] = z;
+}
+
+static void imp_list_del(struct zk_res *r, uint32_t z)
+{
+	for (uint32_t i = 0; i < r->nr_imp_listed; i++) {
+		if (r->imp[i] == z) {
+			r->imp[i] = r->imp[--r->nr_imp_listed];
+			return;
+		}
+	}
+}
+
+static void acct_leave(struct zk_dev *d, uint32_t z, unsigned int cond)
+{
+	struct zk_res *r = &d->res;
+
+	switch (cond) {
+	case ZK_COND_IMP_OPEN:
+		r->nr_imp_open--;
+		imp_list_del(r, z);
+		break;
+	case ZK_COND_EXP_OPEN:
+		r->nr_exp_open--;
+		break;
+	case ZK_COND_CLOSED:
+		r->nr_closed--;
+		break;
+	default:
+		break;
+	}
+}
+
+static void acct_enter(struct zk_dev *d, uint32_t z, unsigned int cond)
+{
+	struct zk_res *r = &d->res;
+
+	switch (cond) {
+	case ZK_COND_IMP_OPEN:
+		r->nr_imp_open++;
+		imp_list_add(r, d->geo.max_open, z);
+		break;
+	case ZK_COND_EXP_OPEN:
+		r->nr_exp_open++;
+		break;
+	case ZK_COND_CLOSED:
+		r->nr_closed++;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Move zone @z between conditions; the table keeps the committed wp. */
+static void set_cond(struct zk_dev *d, uint32_t z, unsigned int from,
+		     unsigned int to)
+{
+	uint64_t e = wpt_get(&d->wpt, z);
+
+	acct_leave(d, z, from);
+	acct_enter(d, z, to);
+	wpt_set(&d->wpt, z, wpe_make(wpe_conv(e), to, wpe_wp(e)));
+}
+
+void zs_model(struct zk_dev *d, uint32_t z, const struct zone_plug *p,
+	      struct zone_model *m)
+{
+	uint64_t e = wpt_get(&d->wpt, z);
+
+	m->cond = p && p->full_pending ? ZK_COND_FULL : wpe_cond(e);
+	m->wp = p ? p->tail : wpe_wp(e);
+}
+
+/* ---- resources, as null_check_zone_resources() ---- */
+
+static int check_active(struct zk_dev *d)
+{
+	struct zk_res *r = &d->res;
+
+	if (!d->geo.max_active ||
+	    r->nr_imp_open + r->nr_exp_open + r->nr_closed < d->geo.max_active)
+		return 0;
+	return -EOVERFLOW;
+}
+
+/* Close the implicitly open zone found first from the cursor on, in zone
+ * order, as null_blk does (so the emulated device picks the same one). */
+static void close_one_implicit(struct zk_dev *d, uint32_t self)
+{
+	struct zk_res *r = &d->res;
+	uint32_t best = 0, best_dist = UINT32_MAX;
+	struct zk_stripe *s;
+	struct zone_plug *p;
+	struct zone_model m;
+
+	for (uint32_t i = 0; i < r->nr_imp_listed; i++) {
+		uint32_t b = r->imp[i];
+		uint32_t dist = b >= r->close_cursor ?
+			b - r->close_cursor : b + d->nr_zones - r->close_cursor;
+
+		if (dist < best_dist) {
+			best_dist = dist;
+			best = b;
+		}
+	}
+	if (best_dist == UINT32_MAX)
+		return;
+	r->close_cursor = best + 1 >= d->nr_zones ? d->geo.nr_conv_zones : best + 1;
+
+	/* Lock order res -> stripe; only res holders take a second stripe. */
+	s = zk_stripe_of(d, best);
+	if (s != zk_stripe_of(d, self))
+		pthread_mutex_lock(&s->lock);
+	p = plug_find(s, best);
+	zs_model(d, best, p, &m);
+	set_cond(d, best, ZK_COND_IMP_OPEN,
+		 m.wp == zk_zone_start(d, best) ? ZK_COND_EMPTY : ZK_COND_CLOSED);
+	if (s != zk_stripe_of(d, self))
+		pthread_mutex_unlock(&s->lock);
+}
+
+static int check_open(struct zk_dev *d, uint32_t z)
+{
+	struct zk_res *r = &d->res;
+
+	if (!d->geo.max_open || r->nr_imp_open + r->nr_exp_open < d->geo.max_open)
+		return 0;
+	if (r->nr_imp_open && r->nr_imp_listed && !check_active(d)) {
+		close_one_implicit(d, z);
+		return 0;
+	}
+	return -ETOOMANYREFS;
+}
+
+static int check_resources(struct zk_dev *d, uint32_t z, unsigned int cond)
+{
+	int ret;
+
+	if (cond == ZK_COND_EMPTY) {
+		ret = check_active(d);
+		if (ret)
+			return ret;
+	}
+	return check_open(d, z);
+}
+
+/* ---- writes ---- */
+
+bool zs_write_needs_res(struct zk_dev *d, uint32_t z,
+			const struct zone_model *m, size_t len)
+{
+	uint64_t cap_end = zk_zone_start(d, z) + zk_zone_cap(d, z);
+
+	return m->cond == ZK_COND_EMPTY || m->cond == ZK_COND_CLOSED ||
+	       m->wp + len == cap_end;
+}
+
+static bool cond_writable(unsigned int cond)
+{
+	return cond != ZK_COND_FULL && cond != ZK_COND_READONLY &&
+	       cond != ZK_COND_OFFLINE;
+}
+
+int zs_reserve_write(struct zk_dev *d, uint32_t z, struct zone_plug *p,
+		     uint64_t *off, size_t len)
+{
+	uint64_t cap_end = zk_zone_start(d, z) + zk_zone_cap(d, z);
+	struct zone_model m;
+	int ret;
+
+	zs_model(d, z, p, &m);
+	if (!cond_writable(m.cond))
+		return -EIO;
+	if (*off != UINT64_MAX && *off != m.wp)
+		return -EIO;
+	if (len > cap_end - m.wp)
+		return -EIO;
+	if (m.cond == ZK_COND_EMPTY || m.cond == ZK_COND_CLOSED) {
+		ret = check_resources(d, z, m.cond);
+		if (ret)
+			return ret;
+		set_cond(d, z, m.cond, ZK_COND_IMP_OPEN);
+		m.cond = ZK_COND_IMP_OPEN;
+	}
+	*off = m.wp;
+	p->tail = m.wp + len;
+	if (p->tail == cap_end) {
+		/* Frees its open slot now; reported FULL once the data is in. */
+		acct_leave(d, z, m.cond);
+		p->full_pending = true;
+	}
+	return 0;
+}
+
+/* ---- zone operations, as null_blk's null_{open,close,finish,reset}_zone ---- */
+
+static int op_open(struct zk_dev *d, uint32_t z, unsigned int cond,
+		   unsigned int *to)
+{
+	switch (cond) {
+	case ZK_COND_EXP_OPEN:
+		*to = cond;
+		return 0;
+	case ZK_COND_EMPTY:
+	case ZK_COND_CLOSED:
+		*to = ZK_COND_EXP_OPEN;
+		return check_resources(d, z, cond);
+	case ZK_COND_IMP_OPEN:
+		*to = ZK_COND_EXP_OPEN;
+		return 0;
+	default:
+		return -EIO;
+	}
+}
+
+static int op_close(struct zk_dev *d, uint32_t z, unsigned int cond,
+		    uint64_t wp, unsigned int *to)
+{
+	switch (cond) {
+	case ZK_COND_CLOSED:
+		*to = cond;
+		return 0;
+	case ZK_COND_IMP_OPEN:
+	case ZK_COND_EXP_OPEN:
+		*to = wp == zk_zone_start(d, z) ? ZK_COND_EMPTY : ZK_COND_CLOSED;
+		return 0;
+	default:
+		return -EIO;
+	}
+}
+
+static int op_finish(struct zk_dev *d, uint32_t z, unsigned int cond,
+		     unsigned int *to)
+{
+	*to = ZK_COND_FULL;
+	switch (cond) {
+	case ZK_COND_FULL:
+	case ZK_COND_IMP_OPEN:
+	case ZK_COND_EXP_OPEN:
+		return 0;
+	case ZK_COND_EMPTY:
+	case ZK_COND_CLOSED:
+		return check_resources(d, z, cond);
+	default:
+		return -EIO;
+	}
+}
+
+int zs_zone_op(struct zk_dev *d, enum zk_op op, uint32_t z, uint64_t *new_e)
+{
+	uint64_t e = wpt_get(&d->wpt, z), start = zk_zone_start(d, z);
+	unsigned int cond = wpe_cond(e), to = cond;
+	uint64_t wp = wpe_wp(e);
+	int ret;
+
+	*new_e = 0;
+	if (wpe_conv(e) || cond == ZK_COND_READONLY || cond == ZK_COND_OFFLINE)
+		return -EIO;
+	switch (op) {
+	case ZK_OP_OPEN:
+		ret = op_open(d, z, cond, &to);
+		break;
+	case ZK_OP_CLOSE:
+		ret = op_close(d, z, cond, wp, &to);
+		break;
+	case ZK_OP_FINISH:
+		ret = op_finish(d, z, cond, &to);
+		wp = start + zk_zone_len(d, z);
+		break;
+	case ZK_OP_RESET:
+		to = ZK_COND_EMPTY;
+		ret = 0;
+		wp = start;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (ret || to == cond)
+		return ret;
+	acct_leave(d, z, cond);
+	acct_enter(d, z, to);
+	*new_e = wpe_make(false, to, wp);
+	wpt_set(&d->wpt, z, *new_e);
+	return 0;
+}
+
+void zs_learn(struct zk_dev *d, uint32_t z, const struct zk_zone_state *st)
+{
+	struct zone_plug *p = plug_find(zk_stripe_of(d, z), z);
+	uint64_t e = wpt_entry_from_state(d, z, st);
+	struct zone_model m;
+
+	zs_model(d, z, p, &m);
+	acct_leave(d, z, m.cond);
+	acct_enter(d, z, wpe_cond(e));
+	wpt_set(&d->wpt, z, e);
+	if (p) {
+		p->tail = wpe_wp(e);
+		p->full_pending = false;
+	}
+}
+
+void zs_rewind(struct zk_dev *d, struct zone_plug *p, uint64_t wp)
+{
+	if (p->full_pending) {
+		p->full_pending = false;
+		acct_enter(d, p->zone, wpe_cond(wpt_get(&d->wpt, p->zone)));
+	}
+	p->tail = wp;
+}
+
+int zs_recount(struct zk_dev *d)
+{
+	struct zk_res *r = &d->res;
+
+	free(r->imp);
+	r->imp = NULL;
+	if (d->geo.max_open) {
+		r->imp = calloc(d->geo.max_open, sizeof(*r->imp));
+		if (!r->imp)
+			return -ENOMEM;
+	}
+	r->nr_imp_open = r->nr_exp_open = r->nr_closed = r->nr_imp_listed = 0;
+	r->close_cursor = d->geo.nr_conv_zones;
+	for (uint32_t z = 0; z < d->nr_zones; z++)
+		acct_enter(d, z, wpe_cond(wpt_get(&d->wpt, z)));
+	return 0;
+}
+
+void zs_free(struct zk_dev *d)
+{
+	free(d->res.imp);
+	d->res.imp = NULL;
+}
