@@ -152,6 +152,45 @@ int zk_resync(struct zk_dev *dev);
  * across reopen.  -EOPNOTSUPP on a real device. */
 int zk_set_zone_cond(struct zk_dev *dev, uint64_t offset, enum zk_zone_cond cond);
 
+/*
+ * Queues: asynchronous submission for event-driven programs.  A queue is
+ * used by one thread at a time.  Submit appends, writes and reads (errors
+ * in the arguments are returned at once; -EAGAIN when @depth requests are
+ * outstanding), then reap completions: res is the byte count or -errno,
+ * offset where the data landed (appends) or the offset given.  Requests
+ * to one zone from every queue and thread share the zone's writes.  The
+ * engine is io_uring where the kernel allows it, threads otherwise
+ * (or with ZK_QUEUE_THREADS); zk_queue_engine() says which.  Buffers must
+ * stay valid until their completion is reaped.
+ */
+struct zk_queue;
+
+struct zk_cqe {
+	uint64_t user_data;
+	int64_t res;
+	uint64_t offset;
+};
+
+#define ZK_QUEUE_THREADS 0x1u
+
+int zk_queue_init(struct zk_dev *dev, unsigned int depth, unsigned int flags,
+		  struct zk_queue **q);
+/* Waits for everything submitted, then frees the queue. */
+void zk_queue_exit(struct zk_queue *q);
+const char *zk_queue_engine(const struct zk_queue *q);
+int zk_queue_append(struct zk_queue *q, uint64_t zone_start, const void *buf,
+		    size_t len, uint64_t user_data);
+int zk_queue_write(struct zk_queue *q, const void *buf, size_t len,
+		   uint64_t offset, uint64_t user_data);
+int zk_queue_read(struct zk_queue *q, void *buf, size_t len, uint64_t offset,
+		  uint64_t user_data);
+/* Send prepared requests to the kernel now (zk_queue_reap does it too). */
+int zk_queue_submit(struct zk_queue *q);
+/* Reap between @min and @max completions, sleeping until @min are there;
+ * returns how many. */
+int zk_queue_reap(struct zk_queue *q, struct zk_cqe *cqes, unsigned int max,
+		  unsigned int min);
+
 /* Counters of the append engine, for benchmarks and tests. */
 struct zk_stats {
 	uint64_t appends;     /* zk_append calls that succeeded */

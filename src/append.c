@@ -28,7 +28,6 @@
 
 #include "zk_internal.h"
 
-#define BATCH_MAX_IOV 256
 #define BATCH_MAX_BYTES (8u << 20)
 
 /* ---- plugs (caller holds the stripe lock) ---- */
@@ -92,11 +91,14 @@ static void wait_for_barriers(struct zk_stripe *s, struct zone_plug *p)
 	}
 }
 
-static void complete_req(struct zk_req *r, int result)
+void complete_req(struct zk_req *r, int result)
 {
 	r->result = result;
 	r->done = true;
-	pthread_cond_signal(&r->cv);
+	if (r->q)
+		zkq_post(r->q, r);
+	else
+		pthread_cond_signal(&r->cv);
 }
 
 static void fail_list(struct zk_req *r, int err)
@@ -112,21 +114,21 @@ static void fail_list(struct zk_req *r, int err)
 /* ---- the leader's work ---- */
 
 /* Cut the batch the leader issues off the head of the queue. */
-static unsigned int take_batch(struct zone_plug *p, struct zk_req **batch,
-			       struct iovec *iov)
+void batch_take(struct zone_plug *p, struct zk_batch *b)
 {
 	struct zk_req *r = p->head;
-	unsigned int n = 0;
-	size_t bytes = 0;
 
-	*batch = r;
-	while (r && n < BATCH_MAX_IOV &&
-	       (n == 0 || bytes + r->len <= BATCH_MAX_BYTES)) {
-		iov[n].iov_base = (void *)r->buf;
-		iov[n].iov_len = r->len;
-		bytes += r->len;
-		n++;
-		if (!r->next)
+	b->p = p;
+	b->reqs = r;
+	b->n = 0;
+	b->total = 0;
+	for (;;) {
+		b->iov[b->n].iov_base = (void *)r->buf;
+		b->iov[b->n].iov_len = r->len;
+		b->total += r->len;
+		b->n++;
+		if (!r->next || b->n == BATCH_MAX_IOV ||
+		    b->total + r->next->len > BATCH_MAX_BYTES)
 			break;
 		r = r->next;
 	}
@@ -135,7 +137,6 @@ static unsigned int take_batch(struct zone_plug *p, struct zk_req **batch,
 	if (!p->head)
 		p->tailp = &p->head;
 	r->next = NULL;
-	return n;
 }
 
 /* Publish a completed write: wp moves, and the zone turns FULL once the
@@ -273,44 +274,61 @@ static void recover_batch(struct zk_dev *d, struct zk_stripe *s,
 	pthread_mutex_unlock(&d->res.lock);
 }
 
-/* Write the batch at the head of the queue; the stripe lock is held on
- * entry and on return, but not across the write. */
-static void issue_batch(struct zk_dev *d, struct zk_stripe *s,
-			struct zone_plug *p)
+void batch_finish(struct zk_dev *d, struct zk_stripe *s, struct zk_batch *b,
+		  ssize_t written)
 {
-	struct iovec iov[BATCH_MAX_IOV];
-	struct zk_req *batch;
-	unsigned int n = take_batch(p, &batch, iov);
-	size_t total = 0;
-	ssize_t written;
-
-	for (unsigned int i = 0; i < n; i++)
-		total += iov[i].iov_len;
-	pthread_mutex_unlock(&s->lock);
-	written = d->ops->pwritev(d, p->zone, iov, (int)n, batch->off);
-	pthread_mutex_lock(&s->lock);
-	if (written >= 0 && (size_t)written == total)
-		complete_batch_ok(d, p, batch, n);
+	if (written >= 0 && (size_t)written == b->total)
+		complete_batch_ok(d, b->p, b->reqs, b->n);
 	else
-		recover_batch(d, s, p, batch, written);
+		recover_batch(d, s, b->p, b->reqs, written);
 }
 
-/* Give the zone to the first queued request, or let it rest. */
-static void hand_off(struct zone_plug *p)
+/* Write the batch at the head of the queue from this thread; the stripe
+ * lock is held on entry and on return, but not across the write. */
+static void issue_sync(struct zk_dev *d, struct zk_stripe *s,
+		       struct zone_plug *p)
 {
-	if (p->head) {
-		p->head->leader = true;
-		pthread_cond_signal(&p->head->cv);
+	struct zk_batch b;
+	ssize_t written;
+
+	batch_take(p, &b);
+	pthread_mutex_unlock(&s->lock);
+	written = d->ops->pwritev(d, p->zone, b.iov, (int)b.n, b.reqs->off);
+	pthread_mutex_lock(&s->lock);
+	batch_finish(d, s, &b, written);
+}
+
+/* The zone passes to the owner of request @h: its thread or its queue. */
+static void give_zone(struct zone_plug *p, struct zk_req *h)
+{
+	if (h->q) {
+		zkq_kick(h->q, p);
 		return;
+	}
+	h->leader = true;
+	pthread_cond_signal(&h->cv);
+}
+
+void zone_drive(struct zk_dev *d, struct zk_stripe *s, struct zone_plug *p,
+		struct zk_req *self, struct zk_queue *q)
+{
+	while (p->head) {
+		struct zk_req *h = p->head;
+
+		if (h->q != q || (!q && h != self)) {
+			give_zone(p, h);
+			return;
+		}
+		if (q && !zkq_issue_batch(q, d, p))
+			return; /* in flight; its completion drives on */
+		issue_sync(d, s, p);
 	}
 	p->busy = false;
 	if (p->barriers)
 		pthread_cond_broadcast(&p->drain_cv);
 }
 
-/* Reserve @r's range in its zone.  Returns with the stripe lock held and
- * @r queued, or with no lock held and an error. */
-static int reserve(struct zk_dev *d, uint32_t z, struct zk_req *r,
+int zone_reserve(struct zk_dev *d, uint32_t z, struct zk_req *r,
 		   struct zone_plug **pp)
 {
 	struct zk_stripe *s = zk_stripe_of(d, z);
@@ -348,6 +366,7 @@ static int reserve(struct zk_dev *d, uint32_t z, struct zk_req *r,
 		goto fail;
 	}
 	plug_enqueue(p, r);
+	p->refs++; /* the caller looks at the plug until it is done */
 	*pp = p;
 	return 0;
 fail:
@@ -363,10 +382,9 @@ static int seq_write(struct zk_dev *d, uint32_t z, struct zk_req *r)
 	int ret;
 
 	pthread_cond_init(&r->cv, NULL);
-	ret = reserve(d, z, r, &p);
+	ret = zone_reserve(d, z, r, &p);
 	if (ret)
 		goto out;
-	p->refs++; /* keep the plug until we have read our result */
 	if (!p->busy) {
 		p->busy = true;
 		r->leader = true;
@@ -374,11 +392,12 @@ static int seq_write(struct zk_dev *d, uint32_t z, struct zk_req *r)
 	for (;;) {
 		while (!r->done && !r->leader)
 			pthread_cond_wait(&r->cv, &s->lock);
+		if (r->leader) {
+			r->leader = false;
+			zone_drive(d, s, p, r, NULL);
+		}
 		if (r->done)
 			break;
-		r->leader = false;
-		issue_batch(d, s, p);
-		hand_off(p);
 	}
 	ret = r->result;
 	p->refs--;
@@ -447,10 +466,12 @@ int zone_relearn(struct zk_dev *d, uint32_t z)
 
 /* ---- public entry points ---- */
 
-static int check_write_range(struct zk_dev *d, size_t len, uint64_t off)
+int zk_check_write(struct zk_dev *d, size_t len, uint64_t off)
 {
 	uint32_t z;
 
+	if (d->flags & ZK_RDONLY)
+		return -EBADF;
 	if (!len || len % d->geo.block_size || off % d->geo.block_size)
 		return -EINVAL;
 	if (off >= d->geo.capacity || len > d->geo.capacity - off)
@@ -458,6 +479,25 @@ static int check_write_range(struct zk_dev *d, size_t len, uint64_t off)
 	z = zk_zone_of(d, off);
 	if (off + len > zk_zone_start(d, z) + zk_zone_len(d, z))
 		return -EINVAL; /* the kernel lets it span zones; we do not */
+	return 0;
+}
+
+int zk_check_append(struct zk_dev *d, uint64_t zone_start, size_t len)
+{
+	int ret;
+
+	if (d->flags & ZK_RDONLY)
+		return -EBADF;
+	if (zone_start >= d->geo.capacity ||
+	    (zone_start & (d->geo.zone_size - 1)))
+		return -EINVAL;
+	ret = zk_check_write(d, len, zone_start);
+	if (ret)
+		return ret;
+	if (d->geo.max_append && len > d->geo.max_append)
+		return -EINVAL;
+	if (zk_zone_is_conv(d, zk_zone_of(d, zone_start)))
+		return -EIO;
 	return 0;
 }
 
@@ -484,9 +524,7 @@ ZK_EXPORT ssize_t zk_pwrite(struct zk_dev *d, const void *buf, size_t len,
 
 	if (!d || !buf)
 		return -EINVAL;
-	if (d->flags & ZK_RDONLY)
-		return -EBADF;
-	ret = check_write_range(d, len, off);
+	ret = zk_check_write(d, len, off);
 	if (ret)
 		return ret;
 	z = zk_zone_of(d, off);
@@ -501,25 +539,14 @@ ZK_EXPORT int zk_append(struct zk_dev *d, uint64_t zone_start, const void *buf,
 {
 	struct zk_req r = { .kind = REQ_APPEND, .buf = buf, .len = len,
 			    .off = UINT64_MAX };
-	uint32_t z;
 	int ret;
 
 	if (!d || !buf || !landed)
 		return -EINVAL;
-	if (d->flags & ZK_RDONLY)
-		return -EBADF;
-	if (zone_start >= d->geo.capacity ||
-	    (zone_start & (d->geo.zone_size - 1)))
-		return -EINVAL;
-	ret = check_write_range(d, len, zone_start);
+	ret = zk_check_append(d, zone_start, len);
 	if (ret)
 		return ret;
-	if (d->geo.max_append && len > d->geo.max_append)
-		return -EINVAL;
-	z = zk_zone_of(d, zone_start);
-	if (zk_zone_is_conv(d, z))
-		return -EIO;
-	ret = seq_write(d, z, &r);
+	ret = seq_write(d, zk_zone_of(d, zone_start), &r);
 	if (!ret)
 		*landed = r.off;
 	return ret;

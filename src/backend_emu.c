@@ -582,7 +582,40 @@ static int emu_flush(struct zk_dev *d)
 	return 0;
 }
 
+/* ---- the io_uring path ---- */
+
+static int emu_io_get(struct zk_dev *d, uint32_t z, uint64_t off,
+		      const struct iovec *iov, int iovcnt, bool write,
+		      struct zk_io_ref *ref)
+{
+	struct fd_handle h;
+	int ret = slot_get(d, z, &h);
+
+	(void)iov, (void)iovcnt, (void)write; /* buffered: any alignment */
+	if (ret)
+		return ret;
+	ref->fd = h.fd;
+	ref->token = h.slot;
+	ref->foff = off - zk_zone_start(d, z);
+	return 0;
+}
+
+static ssize_t emu_io_put(struct zk_dev *d, uint32_t z, struct zk_io_ref *ref,
+			  ssize_t res, size_t total, bool write)
+{
+	struct fd_handle h = { .fd = ref->fd, .slot = ref->token };
+
+	if (write && res >= 0 && (size_t)res < total && !zk_zone_is_conv(d, z))
+		res = trim_partial_block(d, ref->fd, ref->foff, (size_t)res);
+	if (write && res > 0)
+		mark_dirty(emu_of(d), z);
+	slot_put(&h);
+	return res;
+}
+
 const struct zk_backend_ops zk_emu_ops = {
+	.io_get = emu_io_get,
+	.io_put = emu_io_put,
 	.name = "emulated",
 	.open = emu_open,
 	.close = emu_close,

@@ -195,16 +195,25 @@ ZK_EXPORT int zk_report(struct zk_dev *d, uint64_t off, struct zk_zone *zones,
 	return 0;
 }
 
-ZK_EXPORT ssize_t zk_pread(struct zk_dev *d, void *buf, size_t len, uint64_t off)
+int zk_check_read(struct zk_dev *d, size_t len, uint64_t off)
 {
-	size_t done = 0;
-
-	if (!d || !buf)
-		return -EINVAL;
 	if (!len || len % d->geo.block_size || off % d->geo.block_size)
 		return -EINVAL;
 	if (off >= d->geo.capacity || len > d->geo.capacity - off)
 		return -EINVAL;
+	return 0;
+}
+
+ZK_EXPORT ssize_t zk_pread(struct zk_dev *d, void *buf, size_t len, uint64_t off)
+{
+	size_t done = 0;
+	int ret;
+
+	if (!d || !buf)
+		return -EINVAL;
+	ret = zk_check_read(d, len, off);
+	if (ret)
+		return ret;
 	while (done < len) {
 		uint32_t z = zk_zone_of(d, off + done);
 		uint64_t zend = zk_zone_start(d, z) + zk_zone_len(d, z);

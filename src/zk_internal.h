@@ -29,6 +29,7 @@
 /* Backends */
 
 struct zk_dev;
+struct zk_io_ref;
 
 /* What a backend reports about one zone (its own, authoritative view). */
 struct zk_zone_state {
@@ -53,6 +54,17 @@ struct zk_backend_ops {
 	ssize_t (*pread)(struct zk_dev *dev, uint32_t zone, void *buf,
 			 size_t len, uint64_t offset);
 	int (*flush)(struct zk_dev *dev);
+	/* Optional, for the io_uring path: where I/O at @off in zone @z goes.
+	 * -EOPNOTSUPP when this I/O must take pwritev/pread (e.g. a buffer
+	 * O_DIRECT cannot use). */
+	int (*io_get)(struct zk_dev *dev, uint32_t zone, uint64_t off,
+		      const struct iovec *iov, int iovcnt, bool write,
+		      struct zk_io_ref *ref);
+	/* The I/O finished with @res (bytes or -errno): returns the result to
+	 * believe, e.g. a short write trimmed to whole blocks. */
+	ssize_t (*io_put)(struct zk_dev *dev, uint32_t zone,
+			  struct zk_io_ref *ref, ssize_t res, size_t total,
+			  bool write);
 	/* Optional: persist a READONLY/OFFLINE mark (emulated device). */
 	int (*set_cond)(struct zk_dev *dev, uint32_t zone, unsigned int cond);
 	/* The device enforces zone conditions itself and may pick other
@@ -124,10 +136,15 @@ uint64_t wpt_entry_from_state(struct zk_dev *d, uint32_t z,
 /* ------------------------------------------------------------------ */
 /* Requests and zone write plugs (append.c) */
 
-enum zk_req_kind { REQ_APPEND, REQ_WRITE };
+enum zk_req_kind { REQ_APPEND, REQ_WRITE, REQ_READ };
 
+struct zk_queue;
+
+/* One write (or, for queues, read) on its way.  A synchronous caller's
+ * lives on its stack and it sleeps on cv; a queue's is posted back to the
+ * queue (q) when done. */
 struct zk_req {
-	struct zk_req *next;
+	struct zk_req *next; /* plug queue, then the queue's completions */
 	enum zk_req_kind kind;
 	const void *buf;
 	size_t len;
@@ -136,12 +153,34 @@ struct zk_req {
 	bool done;
 	bool leader;      /* handed the zone: issue the queue */
 	pthread_cond_t cv;
+	struct zk_queue *q;
+	uint64_t user_data;
+};
+
+/* What a backend needs to do I/O on a zone outside its own calls (the
+ * io_uring path): a descriptor, the file offset, and a token to give back. */
+struct zk_io_ref {
+	int fd;
+	uint64_t foff;
+	void *token;
+};
+
+/* A write of everything taken off a plug's queue at once. */
+#define BATCH_MAX_IOV 256
+struct zk_batch {
+	struct zone_plug *p;
+	struct zk_req *reqs;
+	unsigned int n;
+	size_t total;
+	struct zk_io_ref io;
+	struct iovec iov[BATCH_MAX_IOV];
 };
 
 /* Heavier per-zone state, only while a zone has writes queued or in flight
  * or a zone operation waiting.  Lives in its stripe's list. */
 struct zone_plug {
 	struct zone_plug *next;
+	struct zone_plug *kick_next; /* on a queue's list of zones handed to it */
 	uint32_t zone;
 	bool busy;          /* a backend write or zone op is in flight */
 	bool full_pending;  /* tail reached capacity: FULL once committed */
@@ -268,6 +307,30 @@ void zone_release(struct zk_dev *d, struct zone_plug *p);
 /* Re-learn one zone from the backend (report) and publish it; the caller
  * holds the zone busy and no lock. */
 int zone_relearn(struct zk_dev *d, uint32_t z);
+
+/* The engine, for queue.c.  All with the zone's stripe lock held. */
+void complete_req(struct zk_req *r, int result);
+void batch_take(struct zone_plug *p, struct zk_batch *b);
+void batch_finish(struct zk_dev *d, struct zk_stripe *s, struct zk_batch *b,
+		  ssize_t written);
+/* Issue the plug's queue from this context (a synchronous caller @self, or
+ * queue @q) until it is empty or belongs to someone else. */
+void zone_drive(struct zk_dev *d, struct zk_stripe *s, struct zone_plug *p,
+		struct zk_req *self, struct zk_queue *q);
+/* Reserve @r in zone @z; returns holding the stripe lock with @r queued
+ * and the plug referenced (refs), or an error with no lock held. */
+int zone_reserve(struct zk_dev *d, uint32_t z, struct zk_req *r,
+		 struct zone_plug **pp);
+int zk_check_write(struct zk_dev *d, size_t len, uint64_t off);
+int zk_check_append(struct zk_dev *d, uint64_t zone_start, size_t len);
+int zk_check_read(struct zk_dev *d, size_t len, uint64_t off);
+
+/* queue.c: hooks the engine calls under a stripe lock. */
+void zkq_post(struct zk_queue *q, struct zk_req *r);
+void zkq_kick(struct zk_queue *q, struct zone_plug *p);
+/* Submit the batch at the head of @p through @q's ring: 0, or -errno to
+ * have the caller write it synchronously. */
+int zkq_issue_batch(struct zk_queue *q, struct zk_dev *d, struct zone_plug *p);
 
 
 #endif /* ZK_INTERNAL_H */

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Install the Debian packages zonekit builds, tests and benchmarks with.
+# Idempotent and quick when everything is there already.
+set -euo pipefail
+
+packages=(meson ninja-build pkg-config gcc clang libc6-dev liburing-dev
+          python3 jq valgrind cppcheck clang-tidy man-db)
+# the VM test bed (tests/vm) and the fio comparison
+packages+=(qemu-system-x86 busybox-static cpio kmod xz-utils zstd util-linux fio)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# apt may be busy (unattended upgrades on a fresh machine): wait for it
+for i in $(seq 1 60); do
+	$SUDO apt-get update -qq && break
+	sleep 5
+done
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

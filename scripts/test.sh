@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Run every test: the unit and CLI tests (plain build), all of them again
+# under AddressSanitizer + UndefinedBehaviorSanitizer, the concurrent ones
+# under ThreadSanitizer, static analysis, and the real-device suite in a
+# QEMU VM.  Prints "N passed, N failed, N skipped" last.
+#   ZONEKIT_SKIP_VM=1   leave out the VM suite (local runs only; CI runs it)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh || exit 1
+
+passed=0 failed=0 skipped=0
+count() { # add a meson testlog's results to the totals
+	local log=$1/meson-logs/testlog.json
+	[ -f "$log" ] || { failed=$((failed + 1)); return; }
+	local p f s
+	p=$(jq -s '[.[] | select(.result == "OK" or .result == "EXPECTEDFAIL")] | length' "$log")
+	f=$(jq -s '[.[] | select(.result == "FAIL" or .result == "TIMEOUT" or .result == "ERROR" or .result == "UNEXPECTEDPASS")] | length' "$log")
+	s=$(jq -s '[.[] | select(.result == "SKIP")] | length' "$log")
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+step() { # name, command...: a step that is not a meson test run
+	local name=$1
+	shift
+	echo "== $name"
+	if "$@"; then passed=$((passed + 1)); else
+		echo "FAILED: $name"
+		failed=$((failed + 1))
+	fi
+}
+meson_run() { # builddir, meson setup args..., -- meson test args...
+	local dir=$1
+	shift
+	local setup=() testargs=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do setup+=("$1"); shift; done
+	[ $# -gt 0 ] && shift
+	testargs=("$@")
+	echo "== meson test in $dir ${setup[*]} ${testargs[*]}"
+	if [ ! -d "$dir" ]; then
+		meson setup "$dir" "${setup[@]}" >/dev/null || { failed=$((failed + 1)); return; }
+	fi
+	if ! ninja -C "$dir" >/dev/null; then
+		ninja -C "$dir" | tail -30
+		failed=$((failed + 1))
+		return
+	fi
+	meson test -C "$dir" --print-errorlogs "${testargs[@]}" | tail -25
+	count "$dir"
+}
+
+meson_run build
+meson_run build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+	-Dbench=false -- --suite unit --suite cli
+meson_run build-tsan -Db_sanitize=thread -Db_lundef=false -Dbench=false \
+	-Dc_args=-O1 -- --suite concurrent
+step "cppcheck" cppcheck --quiet --error-exitcode=1 --std=c11 \
+	--enable=warning,portability --inline-suppr -I include -I src src tools
+step "clang-tidy" bash -c 'clang-tidy --quiet -p build src/*.c 2>/dev/null | { ! grep -E "warning:|error:"; }'
+if [ "${ZONEKIT_SKIP_VM:-0}" != 1 ] && [ -x tests/vm/suite.sh ]; then
+	step "VM suite (null_blk + NVMe ZNS)" tests/vm/suite.sh
+fi
+
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
