@@ -86,7 +86,8 @@ struct zk_zone {
 	uint64_t start;    /* first byte of the zone */
 	uint64_t len;      /* zone size (the last zone may be smaller) */
 	uint64_t capacity; /* writable bytes from start */
-	uint64_t wp;       /* start + len for FULL and READONLY zones */
+	uint64_t wp;       /* start + len for FULL, READONLY and conventional
+			      zones, start for OFFLINE ones */
 	uint8_t type;      /* enum zk_zone_type */
 	uint8_t cond;      /* enum zk_zone_cond */
 	uint8_t reserved[6];
@@ -102,8 +103,12 @@ enum zk_op {
 struct zk_dev;
 
 /* Create an emulated zoned device in directory @path (created if missing,
- * must be empty otherwise). */
+ * must be empty otherwise).  -EINVAL for a bad geometry: see below. */
 int zk_create(const char *path, const struct zk_geometry *geo);
+
+/* NULL if @geo is a valid geometry for zk_create(), else what is wrong
+ * with it, in words ("zone size must be a power of two ..."). */
+const char *zk_geometry_problem(const struct zk_geometry *geo);
 
 /* Open a device: a directory gives the emulated backend, a block device the
  * Linux backend.  Only one writer may have a device open at a time. */
@@ -149,7 +154,8 @@ int zk_resync(struct zk_dev *dev);
 /* Emulated device only: turn the zone starting at @offset read-only
  * (ZK_COND_READONLY) or offline (ZK_COND_OFFLINE), as a worn-out zone of a
  * real device would; ZK_COND_EMPTY brings such a zone back, reset.  Kept
- * across reopen.  -EOPNOTSUPP on a real device. */
+ * across reopen.  -EOPNOTSUPP on a real device, -EINVAL for a conventional
+ * zone or another condition. */
 int zk_set_zone_cond(struct zk_dev *dev, uint64_t offset, enum zk_zone_cond cond);
 
 /*

@@ -484,19 +484,23 @@ int zk_check_write(struct zk_dev *d, size_t len, uint64_t off)
 
 int zk_check_append(struct zk_dev *d, uint64_t zone_start, size_t len)
 {
-	int ret;
+	uint32_t z;
 
 	if (d->flags & ZK_RDONLY)
 		return -EBADF;
 	if (zone_start >= d->geo.capacity ||
 	    (zone_start & (d->geo.zone_size - 1)))
 		return -EINVAL;
-	ret = zk_check_write(d, len, zone_start);
-	if (ret)
-		return ret;
+	if (!len || len % d->geo.block_size)
+		return -EINVAL;
 	if (d->geo.max_append && len > d->geo.max_append)
 		return -EINVAL;
-	if (zk_zone_is_conv(d, zk_zone_of(d, zone_start)))
+	z = zk_zone_of(d, zone_start);
+	if (zk_zone_is_conv(d, z))
+		return -EIO;
+	/* Longer than the zone: it would cross the capacity wherever the wp
+	 * is, so the kernel's answer, EIO (blk_check_zone_append). */
+	if (len > zk_zone_len(d, z))
 		return -EIO;
 	return 0;
 }

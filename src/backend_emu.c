@@ -457,17 +457,23 @@ static ssize_t trim_partial_block(struct zk_dev *d, int fd, uint64_t foff,
 	return (ssize_t)whole;
 }
 
-static ssize_t write_all(int fd, struct iovec *iov, int cnt, uint64_t foff)
+/* Write everything, or as much as the file system takes: the byte count,
+ * with the error that stopped it in *err. */
+static size_t write_all(int fd, struct iovec *iov, int cnt, uint64_t foff,
+			int *err)
 {
 	size_t done = 0;
 
+	*err = 0;
 	while (cnt > 0) {
 		ssize_t n = pwritev(fd, iov, cnt, (off_t)(foff + done));
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			return done ? (ssize_t)done : n < 0 ? -errno : -EIO;
+		if (n <= 0) {
+			*err = n < 0 ? -errno : -EIO;
+			break;
+		}
 		done += (size_t)n;
 		while (cnt > 0 && (size_t)n >= iov->iov_len) {
 			n -= (ssize_t)iov->iov_len;
@@ -479,41 +485,36 @@ static ssize_t write_all(int fd, struct iovec *iov, int cnt, uint64_t foff)
 			iov->iov_len -= (size_t)n;
 		}
 	}
-	return (ssize_t)done;
+	return done;
 }
 
 static ssize_t emu_pwritev(struct zk_dev *d, uint32_t z,
 			   const struct iovec *iov, int iovcnt, uint64_t off)
 {
 	uint64_t foff = off - zk_zone_start(d, z);
-	struct iovec local[256], *v = local;
+	struct iovec v[BATCH_MAX_IOV];
 	struct fd_handle h;
-	size_t total = 0;
+	size_t total = 0, done;
 	ssize_t n;
-	int ret;
+	int ret, err;
 
-	if (iovcnt > 256) {
-		v = malloc((size_t)iovcnt * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-	}
+	if (iovcnt < 1 || iovcnt > BATCH_MAX_IOV)
+		return -EINVAL;
 	memcpy(v, iov, (size_t)iovcnt * sizeof(*v)); /* write_all moves them */
 	for (int i = 0; i < iovcnt; i++)
 		total += iov[i].iov_len;
 	ret = slot_get(d, z, &h);
-	if (ret) {
-		n = ret;
-		goto out;
-	}
-	n = write_all(h.fd, v, iovcnt, foff);
-	if (n >= 0 && (size_t)n < total && !zk_zone_is_conv(d, z))
-		n = trim_partial_block(d, h.fd, foff, (size_t)n);
+	if (ret)
+		return ret;
+	done = write_all(h.fd, v, iovcnt, foff, &err);
+	n = (ssize_t)done;
+	if (done < total && !zk_zone_is_conv(d, z))
+		n = trim_partial_block(d, h.fd, foff, done);
+	if (n == 0 && err)
+		n = err; /* nothing usable written: say why */
 	slot_put(&h);
 	if (n > 0)
 		mark_dirty(emu_of(d), z);
-out:
-	if (v != local)
-		free(v);
 	return n;
 }
 

@@ -7,10 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "zk_internal.h"
 
 #define LEARN_CHUNK 4096u
+#define LEARN_THREADS 8u
+#define LEARN_PARALLEL_MIN 65536u
 
 static int stripes_init(struct zk_dev *d)
 {
@@ -47,24 +50,59 @@ static void stripes_free(struct zk_dev *d)
 	d->stripes = NULL;
 }
 
-/* Learn every zone's condition and wp from the backend. */
-static int learn_all(struct zk_dev *d)
+/* Learn zones [first, end) from the backend, a chunk at a time. */
+struct learn_job {
+	struct zk_dev *d;
+	uint32_t first, end;
+	int ret;
+	pthread_t tid;
+};
+
+static void *learn_range(void *arg)
 {
+	struct learn_job *j = arg;
 	struct zk_zone_state *st = calloc(LEARN_CHUNK, sizeof(*st));
-	int ret = 0;
 
-	if (!st)
-		return -ENOMEM;
-	for (uint32_t z = 0; z < d->nr_zones && !ret; z += LEARN_CHUNK) {
-		uint32_t nr = d->nr_zones - z < LEARN_CHUNK ?
-			d->nr_zones - z : LEARN_CHUNK;
+	j->ret = st ? 0 : -ENOMEM;
+	for (uint32_t z = j->first; z < j->end && !j->ret; z += LEARN_CHUNK) {
+		uint32_t nr = j->end - z < LEARN_CHUNK ? j->end - z : LEARN_CHUNK;
 
-		ret = d->ops->report(d, z, nr, st);
-		for (uint32_t i = 0; i < nr && !ret; i++)
-			wpt_set(&d->wpt, z + i,
-				wpt_entry_from_state(d, z + i, &st[i]));
+		j->ret = j->d->ops->report(j->d, z, nr, st);
+		for (uint32_t i = 0; i < nr && !j->ret; i++)
+			wpt_set(&j->d->wpt, z + i,
+				wpt_entry_from_state(j->d, z + i, &st[i]));
 	}
 	free(st);
+	return NULL;
+}
+
+/* Learn every zone's condition and wp from the backend.  A large emulated
+ * device is one stat() a zone: spread them over the CPUs. */
+static int learn_all(struct zk_dev *d)
+{
+	struct learn_job jobs[LEARN_THREADS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	uint32_t n = 1, per;
+	int ret = 0;
+
+	if (d->nr_zones >= LEARN_PARALLEL_MIN && cpus > 1)
+		n = cpus < LEARN_THREADS ? (uint32_t)cpus : LEARN_THREADS;
+	per = (d->nr_zones + n - 1) / n;
+	for (uint32_t i = 0; i < n; i++) {
+		jobs[i] = (struct learn_job){ .d = d, .first = i * per };
+		jobs[i].end = jobs[i].first + per < d->nr_zones ?
+			jobs[i].first + per : d->nr_zones;
+		if (i == 0 || pthread_create(&jobs[i].tid, NULL, learn_range,
+					     &jobs[i]))
+			jobs[i].tid = 0;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (jobs[i].tid)
+			pthread_join(jobs[i].tid, NULL);
+		else
+			learn_range(&jobs[i]);
+		ret = ret ? ret : jobs[i].ret;
+	}
 	return ret < 0 ? ret : 0;
 }
 

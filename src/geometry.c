@@ -49,6 +49,18 @@ static const char *geometry_problem(const struct zk_geometry *g)
 	return NULL;
 }
 
+ZK_EXPORT const char *zk_geometry_problem(const struct zk_geometry *geo)
+{
+	struct zk_geometry g;
+
+	if (!geo)
+		return "no geometry given";
+	g = *geo;
+	if (!g.zone_capacity)
+		g.zone_capacity = g.zone_size;
+	return geometry_problem(&g);
+}
+
 int zk_geometry_normalise(struct zk_geometry *geo, const char **why)
 {
 	const char *problem;

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: MIT */
+#include "cli_explain.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "cli_util.h"
+
+#define WHY_LEN 256
+
+typedef unsigned long long ull;
+
+/* A message being put together. */
+struct why {
+	char text[WHY_LEN];
+	bool set;
+};
+
+static void why_set(struct why *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void why_set(struct why *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (w->set)
+		return; /* the first, most precise reason wins */
+	va_start(ap, fmt);
+	vsnprintf(w->text, sizeof(w->text), fmt, ap);
+	va_end(ap);
+	w->set = true;
+}
+
+static int why_report(struct cli_dev *d, struct why *w, int err)
+{
+	return cli_fail(d->cmd, err, "%s", w->text);
+}
+
+static bool is_sequential(const struct zk_zone *z)
+{
+	return z->type != ZK_ZONE_CONVENTIONAL;
+}
+
+/* "read-only" or "offline" for a worn-out zone, else NULL. */
+static const char *worn_out(const struct zk_zone *z)
+{
+	if (z->cond == ZK_COND_READONLY)
+		return "read-only";
+	if (z->cond == ZK_COND_OFFLINE)
+		return "offline";
+	return NULL;
+}
+
+static void explain_limits(struct cli_dev *d, struct why *w,
+			   const char *what, int err)
+{
+	if (err == -ETOOMANYREFS)
+		why_set(w, "%s: too many open zones (the device allows %u)",
+			what, d->info.max_open);
+	else if (err == -EOVERFLOW)
+		why_set(w, "%s: too many active zones (the device allows %u)",
+			what, d->info.max_active);
+	else if (err == -EBADF)
+		why_set(w, "%s: the device is open read-only", what);
+}
+
+/* Reasons that do not need the zone: range and alignment. */
+static void explain_range(struct cli_dev *d, struct why *w, const char *what,
+			  uint64_t offset, uint64_t len)
+{
+	if (range_past_end(d, offset, len))
+		why_set(w, "%s goes past the end of the device (0x%llx)", what,
+			(ull)d->info.capacity);
+	else if (range_unaligned(d, offset, len))
+		why_set(w, "%s is not aligned to the block size (%u)", what,
+			d->info.block_size);
+}
+
+/* ---- write ------------------------------------------------------------- */
+
+static void explain_write_zone(struct why *w, const char *what,
+			       const struct zk_zone *z, uint64_t offset,
+			       uint64_t len, int err)
+{
+	if (err == -EINVAL && offset + len > z->start + z->len)
+		why_set(w, "%s crosses the end of its zone (0x%llx)", what,
+			(ull)(z->start + z->len));
+	if (err != -EIO)
+		return;
+	if (worn_out(z))
+		why_set(w, "%s: the zone at 0x%llx is %s", what, (ull)z->start,
+			worn_out(z));
+	if (!is_sequential(z))
+		return;
+	if (z->cond == ZK_COND_FULL)
+		why_set(w, "%s: the zone at 0x%llx is full", what,
+			(ull)z->start);
+	if (offset != z->wp)
+		why_set(w,
+			"write at 0x%llx is not at the zone's write pointer (0x%llx)",
+			(ull)offset, (ull)z->wp);
+	if (offset + len > z->start + z->capacity)
+		why_set(w, "%s goes past the zone's capacity (it ends at 0x%llx)",
+			what, (ull)(z->start + z->capacity));
+}
+
+int fail_write(struct cli_dev *d, uint64_t offset, uint64_t len, int err)
+{
+	struct why w = { .set = false };
+	char what[96];
+	struct zk_zone z;
+
+	snprintf(what, sizeof(what), "write of %llu bytes at 0x%llx",
+		 (ull)len, (ull)offset);
+	explain_limits(d, &w, what, err);
+	if (err == -EINVAL)
+		explain_range(d, &w, what, offset, len);
+	if (!w.set && cli_zone_at(d, offset, &z) == 0)
+		explain_write_zone(&w, what, &z, offset, len, err);
+	why_set(&w, "%s", what);
+	return why_report(d, &w, err);
+}
+
+/* ---- append ------------------------------------------------------------ */
+
+static void explain_append_zone(struct why *w, const char *what,
+				const struct zk_zone *z, uint64_t zone_start,
+				uint64_t len, int err)
+{
+	if (err == -EINVAL && z->start != zone_start)
+		why_set(w, "%s: 0x%llx is not the start of a zone (its zone starts at 0x%llx)",
+			what, (ull)zone_start, (ull)z->start);
+	if (err != -EIO)
+		return;
+	if (!is_sequential(z))
+		why_set(w, "%s: the zone at 0x%llx is conventional", what,
+			(ull)z->start);
+	if (worn_out(z))
+		why_set(w, "%s: the zone at 0x%llx is %s", what, (ull)z->start,
+			worn_out(z));
+	if (z->cond == ZK_COND_FULL)
+		why_set(w, "%s: the zone at 0x%llx is full", what,
+			(ull)z->start);
+	if (z->wp + len > z->start + z->capacity)
+		why_set(w, "%s: only %llu bytes are left in the zone", what,
+			(ull)(z->start + z->capacity - z->wp));
+}
+
+/* Range and size problems, all -EINVAL. */
+static void explain_append_size(struct cli_dev *d, struct why *w,
+				const char *what, uint64_t zone_start,
+				uint64_t len)
+{
+	if (zone_start >= d->info.capacity)
+		why_set(w, "%s: 0x%llx is past the end of the device (0x%llx)",
+			what, (ull)zone_start, (ull)d->info.capacity);
+	if (d->info.max_append && len > d->info.max_append)
+		why_set(w, "%s: the device appends at most %llu bytes at once",
+			what, (ull)d->info.max_append);
+	if (range_unaligned(d, 0, len))
+		why_set(w, "%s: not a multiple of the block size (%u)", what,
+			d->info.block_size);
+}
+
+int fail_append(struct cli_dev *d, uint64_t zone_start, uint64_t len, int err)
+{
+	struct why w = { .set = false };
+	char what[96];
+	struct zk_zone z;
+
+	snprintf(what, sizeof(what), "append of %llu bytes to the zone at 0x%llx",
+		 (ull)len, (ull)zone_start);
+	explain_limits(d, &w, what, err);
+	if (err == -EINVAL)
+		explain_append_size(d, &w, what, zone_start, len);
+	if (!w.set && cli_zone_at(d, zone_start, &z) == 0)
+		explain_append_zone(&w, what, &z, zone_start, len, err);
+	why_set(&w, "%s", what);
+	return why_report(d, &w, err);
+}
+
+/* ---- zones of a range -------------------------------------------------- */
+
+/* The first zone of a range that a read or zone operation trips on. */
+struct zone_search {
+	uint64_t end;
+	bool (*bad)(const struct zk_zone *z, const void *arg);
+	const void *arg;
+	struct zk_zone found;
+	bool was_found;
+};
+
+static int visit_search(const struct zk_zone *z, void *ctx)
+{
+	struct zone_search *s = ctx;
+
+	if (z->start >= s->end)
+		return 1;
+	if (!s->bad(z, s->arg))
+		return 0;
+	s->found = *z;
+	s->was_found = true;
+	return 1;
+}
+
+static bool find_zone(struct cli_dev *d, uint64_t offset, uint64_t len,
+		      bool (*bad)(const struct zk_zone *, const void *),
+		      const void *arg, struct zk_zone *found)
+{
+	struct zone_search s = {
+		.end = offset + len, .bad = bad, .arg = arg, .was_found = false,
+	};
+
+	if (cli_walk_zones(d, offset, 0, visit_search, &s, NULL) < 0)
+		return false;
+	*found = s.found;
+	return s.was_found;
+}
+
+/* ---- read -------------------------------------------------------------- */
+
+static bool is_offline(const struct zk_zone *z, const void *arg)
+{
+	(void)arg;
+	return z->cond == ZK_COND_OFFLINE;
+}
+
+int fail_read(struct cli_dev *d, uint64_t offset, uint64_t len, int err)
+{
+	struct why w = { .set = false };
+	char what[96];
+	struct zk_zone z;
+
+	snprintf(what, sizeof(what), "read of %llu bytes at 0x%llx", (ull)len,
+		 (ull)offset);
+	if (err == -EINVAL)
+		explain_range(d, &w, what, offset, len);
+	if (!w.set && err == -EIO && find_zone(d, offset, len, is_offline,
+					       NULL, &z))
+		why_set(&w, "%s: the zone at 0x%llx is offline", what,
+			(ull)z.start);
+	why_set(&w, "%s", what);
+	return why_report(d, &w, err);
+}
+
+/* ---- zone operations --------------------------------------------------- */
+
+struct op_check {
+	enum zk_op op;
+	bool all;
+};
+
+/* Why the operation fails with -EIO on this zone, or NULL. */
+static const char *zone_op_problem(const struct zk_zone *z,
+				   const struct op_check *c)
+{
+	if (!is_sequential(z))
+		return c->all ? NULL : "conventional";
+	if (worn_out(z))
+		return worn_out(z);
+	if (!c->all && z->cond == ZK_COND_FULL && c->op == ZK_OP_OPEN)
+		return "full";
+	return NULL;
+}
+
+static bool zone_op_fails(const struct zk_zone *z, const void *arg)
+{
+	return zone_op_problem(z, arg) != NULL;
+}
+
+static void explain_zone_op_range(struct cli_dev *d, struct why *w,
+				  const char *what, uint64_t offset,
+				  uint64_t len)
+{
+	struct zk_zone z;
+
+	if (range_past_end(d, offset, len)) {
+		why_set(w, "%s: the range goes past the end of the device (0x%llx)",
+			what, (ull)d->info.capacity);
+		return;
+	}
+	if (cli_zone_at(d, offset, &z) < 0)
+		return;
+	if (z.start != offset)
+		why_set(w, "%s: 0x%llx is not the start of a zone (its zone starts at 0x%llx)",
+			what, (ull)offset, (ull)z.start);
+	else if (!len || (offset + len != d->info.capacity &&
+			   len % d->info.zone_size))
+		why_set(w, "%s: the length %llu is not a whole number of zones (%llu bytes each)",
+			what, (ull)len, (ull)d->info.zone_size);
+}
+
+/* "reset of all zones", "reset of the zone at X", "reset of zones X to Y" */
+static void describe_zone_op(struct cli_dev *d, uint64_t offset, uint64_t len,
+			     bool all, char *buf, size_t size)
+{
+	struct zk_zone z;
+
+	if (all)
+		snprintf(buf, size, "%s of all zones", d->cmd);
+	else if (cli_zone_at(d, offset, &z) == 0 && z.start == offset &&
+		 z.len == len)
+		snprintf(buf, size, "%s of the zone at 0x%llx", d->cmd,
+			 (ull)offset);
+	else
+		snprintf(buf, size, "%s of zones 0x%llx to 0x%llx", d->cmd,
+			 (ull)offset, (ull)(offset + len));
+}
+
+int fail_zone_op(struct cli_dev *d, enum zk_op op, uint64_t offset,
+		 uint64_t len, bool all, int err)
+{
+	struct op_check check = { .op = op, .all = all };
+	struct why w = { .set = false };
+	char what[96];
+	struct zk_zone z;
+
+	describe_zone_op(d, offset, len, all, what, sizeof(what));
+	explain_limits(d, &w, what, err);
+	if (err == -EINVAL)
+		explain_zone_op_range(d, &w, what, offset, len);
+	if (!w.set && err == -EIO &&
+	    find_zone(d, offset, len, zone_op_fails, &check, &z)) {
+		if (!all && z.start == offset && z.len == len) /* one zone */
+			why_set(&w, "%s: it is %s", what,
+				zone_op_problem(&z, &check));
+		why_set(&w, "%s: the zone at 0x%llx is %s", what,
+			(ull)z.start, zone_op_problem(&z, &check));
+	}
+	why_set(&w, "%s", what);
+	return why_report(d, &w, err);
+}

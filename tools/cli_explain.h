@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Report a failed write, append, read or zone operation in words: the
+ * library says only -EIO or -EINVAL, the zones usually say why (the zone is
+ * read-only, the write is not at the write pointer...).  Each prints one
+ * "zonekit: CMD: WHAT: ERROR" line and returns CLI_EXIT_FAILURE.
+ */
+#ifndef ZONEKIT_CLI_EXPLAIN_H
+#define ZONEKIT_CLI_EXPLAIN_H
+
+#include <stdint.h>
+
+#include "cli_dev.h"
+
+int fail_write(struct cli_dev *d, uint64_t offset, uint64_t len, int err);
+int fail_append(struct cli_dev *d, uint64_t zone_start, uint64_t len, int err);
+int fail_read(struct cli_dev *d, uint64_t offset, uint64_t len, int err);
+/* The command (d->cmd) names the operation.  @all: the whole device (the
+ * ALL form, that leaves conventional zones alone). */
+int fail_zone_op(struct cli_dev *d, enum zk_op op, uint64_t offset,
+		 uint64_t len, bool all, int err);
+
+#endif /* ZONEKIT_CLI_EXPLAIN_H */

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/* zonekit append: one zone append; prints where the data landed. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli_data.h"
+#include "cli_dev.h"
+#include "cli_explain.h"
+#include "cli_json.h"
+#include "commands.h"
+
+typedef unsigned long long ull;
+
+static void print_landed(uint64_t landed, uint64_t len, bool json)
+{
+	struct json_writer w;
+
+	if (!json) {
+		printf("%llu\n", (ull)landed);
+		return;
+	}
+	json_init(&w, stdout, 0);
+	json_begin_object(&w, NULL);
+	json_u64(&w, "landed", landed);
+	json_u64(&w, "len", len);
+	json_end_object(&w);
+}
+
+/* The whole append is one zk_append() call, so it is one buffer. */
+static int append_data(struct cli_dev *d, uint64_t zone_start,
+		       struct data_source *src, bool json)
+{
+	uint64_t landed;
+	void *buf;
+	int ret;
+
+	/* Refuse what cannot fit before allocating a buffer for it. */
+	if (d->info.max_append && src->size > d->info.max_append)
+		return fail_append(d, zone_start, src->size, -EINVAL);
+	if (src->size > d->info.zone_size)
+		return fail_append(d, zone_start, src->size, -EIO);
+	buf = src->size <= SIZE_MAX ? malloc((size_t)src->size) : NULL;
+	if (!buf)
+		return cli_fail(d->cmd, -ENOMEM, "cannot allocate %llu bytes",
+				(ull)src->size);
+	ret = data_source_fill(src, buf, (size_t)src->size);
+	if (ret < 0) {
+		free(buf);
+		return cli_fail_sys(d->cmd, ret, "cannot read %s", src->file);
+	}
+	ret = zk_append(d->dev, zone_start, buf, (size_t)src->size, &landed);
+	free(buf);
+	if (ret < 0)
+		return fail_append(d, zone_start, src->size, ret);
+	print_landed(landed, src->size, json);
+	return CLI_EXIT_OK;
+}
+
+enum { OPT_JSON = 'j' };
+
+static const struct option append_options[] = {
+	DATA_SOURCE_OPTIONS,
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int run_append(const struct cli_command *cmd, int argc, char **argv)
+{
+	static const char *const args[] = { "DEV", "ZONE_OFS" };
+	struct data_source src;
+	uint64_t zone_start;
+	bool json = false;
+	struct cli_dev d;
+	int c, ret;
+
+	data_source_init(&src);
+	while ((c = cli_getopt(cmd, argc, argv, DATA_SOURCE_SHORTOPTS "j",
+			       append_options)) >= 0) {
+		if (c == OPT_JSON)
+			json = true;
+		else if ((ret = data_source_option(cmd, &src, c, optarg)))
+			return ret;
+	}
+	if (c != CLI_OPT_DONE)
+		return cli_getopt_exit(c);
+	ret = cli_check_args(cmd, argc, argv, 2, 2, args);
+	if (ret)
+		return ret;
+	ret = cli_parse_size(cmd, "ZONE_OFS", argv[optind + 1], &zone_start);
+	if (ret)
+		return ret;
+	ret = data_source_check(cmd, &src);
+	if (ret)
+		return ret;
+	ret = cli_dev_open(&d, cmd->name, argv[optind], 0);
+	if (ret)
+		return ret;
+	ret = data_source_open(cmd->name, &src, d.info.block_size);
+	if (!ret)
+		ret = append_data(&d, zone_start, &src, json);
+	data_source_close(&src);
+	return cli_dev_close(&d, ret);
+}
+
+const struct cli_command cmd_append = {
+	.name = "append",
+	.summary = "append data to a zone and print where it landed",
+	.synopsis = "DEV ZONE_OFS (--size N [--pattern BYTE] | --file F) [--json]",
+	.help =
+	"Append data at the write pointer of the zone starting at ZONE_OFS, in\n"
+	"one zone append, and print the offset where it landed.\n"
+	"\n"
+	"Options:\n"
+	"  -s, --size N          append N bytes (a multiple of the block size)\n"
+	"  -p, --pattern BYTE    of this value, 0 to 255 (default 0)\n"
+	"  -f, --file F          append the whole of file F (its size must be a\n"
+	"                        multiple of the block size)\n"
+	"  -j, --json            print {\"landed\": OFFSET, \"len\": BYTES}\n"
+	"  -h, --help            show this help\n",
+	.run = run_append,
+};
