@@ -138,7 +138,7 @@ static int fetch_zones(int fd, uint64_t sector, uint32_t want, uint32_t room,
 	if (ret)
 		return -errno;
 	if (!rep->nr_zones || rep->zones[0].start != sector)
-		return -EIO; /* the device changed size under us */
+		return -EIO; /* no zone there: the device shrank */
 	return (int)rep->nr_zones;
 }
 
@@ -204,59 +204,62 @@ static int bd_report(struct zk_dev *d, uint32_t first, uint32_t nr,
 
 /* ---- geometry ---- */
 
-/* Walk every zone to count the conventional ones and learn the capacity of
- * the sequential ones, refusing what zonekit's model cannot describe:
- * conventional zones after a sequential one, sequential zones of two types
- * (the core reports one d->seq_type), or zones of different capacities
- * (the core keeps one zone_capacity; only a smaller last zone may have less,
- * min(zone_capacity, its length), which the core derives itself). */
+/* Check one zone against zonekit's model of a device: conventional zones
+ * first (counted in nr_conv_zones), then sequential zones of one type (the
+ * core reports one d->seq_type) and one capacity (the core keeps one
+ * zone_capacity; a smaller last zone has min(zone_capacity, its length),
+ * which the core derives itself).  *seq_cap: that capacity in sectors, 0
+ * until the first sequential zone. */
+static int check_zone(struct zk_dev *d, uint32_t z, const struct blk_zone *bz,
+		      uint64_t cap, uint64_t *seq_cap)
+{
+	uint64_t zone_sect = d->geo.zone_size >> SECTOR_SHIFT;
+	uint64_t dev_sect = d->geo.capacity >> SECTOR_SHIFT;
+	uint64_t start = z * zone_sect;
+	uint64_t len = dev_sect - start < zone_sect ? dev_sect - start : zone_sect;
+
+	if (bz->start != start || bz->len != len)
+		return -EOPNOTSUPP;
+	if (bz->type == BLK_ZONE_TYPE_CONVENTIONAL) {
+		if (z != d->geo.nr_conv_zones)
+			return -EOPNOTSUPP; /* after a sequential zone */
+		d->geo.nr_conv_zones++;
+		return 0;
+	}
+	if (bz->type != d->seq_type || !cap)
+		return -EOPNOTSUPP;
+	if (!*seq_cap)
+		*seq_cap = cap;
+	return cap == (*seq_cap < len ? *seq_cap : len) ? 0 : -EOPNOTSUPP;
+}
+
+/* Walk every zone: the number of conventional zones and the capacity of
+ * the sequential ones.  A device zonekit cannot describe is refused. */
 static int learn_zone_layout(struct zk_dev *d, int fd, uint32_t nr_zones)
 {
-	struct zk_geometry *g = &d->geo;
-	uint64_t zone_sect = g->zone_size >> SECTOR_SHIFT;
-	uint64_t dev_sect = g->capacity >> SECTOR_SHIFT;
+	uint64_t zone_sect = d->geo.zone_size >> SECTOR_SHIFT, seq_cap = 0;
 	uint32_t room = report_room(nr_zones), z = 0;
 	struct blk_zone_report *rep = report_alloc(room);
-	uint64_t seq_cap = 0;
-	int got = 0;
+	int ret = 0;
 
 	if (!rep)
 		return -ENOMEM;
-	g->nr_conv_zones = 0;
-	while (z < nr_zones) {
-		got = fetch_zones(fd, z * zone_sect, nr_zones - z, room, rep);
-		for (int i = 0; i < got && z < nr_zones; i++, z++) {
-			const struct blk_zone *bz = &rep->zones[i];
-			uint64_t start = z * zone_sect;
-			uint64_t len = dev_sect - start < zone_sect ?
-				dev_sect - start : zone_sect;
-			uint64_t cap = zone_cap_sectors(rep, bz);
+	d->geo.nr_conv_zones = 0;
+	while (z < nr_zones && !ret) {
+		int got = fetch_zones(fd, z * zone_sect, nr_zones - z, room, rep);
 
-			if (bz->start != start || bz->len != len) {
-				got = -EOPNOTSUPP;
-			} else if (bz->type == BLK_ZONE_TYPE_CONVENTIONAL) {
-				if (z != g->nr_conv_zones)
-					got = -EOPNOTSUPP; /* not first */
-				g->nr_conv_zones++;
-			} else if (bz->type != d->seq_type) {
-				got = -EOPNOTSUPP;
-			} else {
-				if (!seq_cap)
-					seq_cap = cap;
-				if (cap != (seq_cap < len ? seq_cap : len))
-					got = -EOPNOTSUPP;
-			}
-			if (got < 0)
-				break;
-		}
 		if (got < 0)
-			break;
+			ret = got;
+		for (int i = 0; i < got && z < nr_zones && !ret; i++, z++)
+			ret = check_zone(d, z, &rep->zones[i],
+					 zone_cap_sectors(rep, &rep->zones[i]),
+					 &seq_cap);
 	}
 	free(rep);
-	if (got < 0)
-		return got;
-	g->zone_capacity = seq_cap ? seq_cap << SECTOR_SHIFT : g->zone_size;
-	return 0;
+	if (!ret)
+		d->geo.zone_capacity = seq_cap ? seq_cap << SECTOR_SHIFT :
+						 d->geo.zone_size;
+	return ret;
 }
 
 /* The limits; zone_append_max_bytes is rounded down to the block because
@@ -600,8 +603,35 @@ static int bd_flush(struct zk_dev *d)
 	return fdatasync(bd_of(d)->fd) ? -errno : 0;
 }
 
+/* ---- the io_uring path: O_DIRECT straight from the caller's buffers when
+ * they allow it; otherwise the core takes pwritev/pread (bounced). ---- */
+
+static int bd_io_get(struct zk_dev *d, uint32_t z, uint64_t off,
+		     const struct iovec *iov, int iovcnt, bool write,
+		     struct zk_io_ref *ref)
+{
+	(void)z, (void)write;
+	for (int i = 0; i < iovcnt; i++)
+		if (!is_aligned(iov[i].iov_base, iov[i].iov_len,
+				d->geo.block_size))
+			return -EOPNOTSUPP;
+	ref->fd = bd_of(d)->fd;
+	ref->foff = off;
+	ref->token = NULL;
+	return 0;
+}
+
+static ssize_t bd_io_put(struct zk_dev *d, uint32_t z, struct zk_io_ref *ref,
+			 ssize_t res, size_t total, bool write)
+{
+	(void)d, (void)z, (void)ref, (void)total, (void)write;
+	return res;
+}
+
 const struct zk_backend_ops zk_blkdev_ops = {
 	.name = "blkdev",
+	.io_get = bd_io_get,
+	.io_put = bd_io_put,
 	.open = bd_open,
 	.close = bd_close,
 	.report = bd_report,
