@@ -221,42 +221,77 @@ static uint64_t zone_written_end(const struct zk_zone_state *st,
 }
 
 /* The batch did not go in whole (@written bytes or -errno). */
+/* After a failed write, how far the device holds this batch's requests:
+ * a real device may have applied part of it (null_blk wrote 496 KiB of a
+ * 1 MiB write), or its wp may have moved because another program wrote.
+ * Only data read back equal to ours counts. */
+static uint64_t verify_written(struct zk_dev *d, uint32_t z, struct zk_req *r,
+			       uint64_t dev_end)
+{
+	uint64_t end = r->off;
+	void *tmp = NULL;
+	size_t room = 0;
+
+	for (; r && r->off + r->len <= dev_end; r = r->next) {
+		if (r->len > room) {
+			void *bigger = realloc(tmp, r->len);
+
+			if (!bigger)
+				break;
+			tmp = bigger;
+			room = r->len;
+		}
+		if (d->ops->pread(d, z, tmp, r->len, r->off) != (ssize_t)r->len ||
+		    memcmp(tmp, r->buf, r->len))
+			break;
+		end = r->off + r->len;
+	}
+	free(tmp);
+	return end;
+}
+
+/* The batch did not go in whole (@written bytes or -errno).  We still own
+ * the zone (busy), so the stripe lock can be dropped to ask the device. */
 static void recover_batch(struct zk_dev *d, struct zk_stripe *s,
 			  struct zone_plug *p, struct zk_req *batch,
 			  ssize_t written)
 {
 	uint32_t z = p->zone;
 	uint64_t cap_end = zk_zone_start(d, z) + zk_zone_cap(d, z);
+	uint64_t dev_end, ours_end = batch->off;
 	struct zk_zone_state st;
 	struct zk_req *r = batch, *rest;
-	uint64_t landed_end;
 	int err = written < 0 ? (int)written : written == 0 ? -EIO : 0;
 	int ret;
 
 	pthread_mutex_unlock(&s->lock);
 	ret = d->ops->report(d, z, 1, &st);
 	atomic_fetch_add_explicit(&d->stats.relearns, 1, memory_order_relaxed);
+	if (ret >= 0) {
+		dev_end = zone_written_end(&st, cap_end, batch->off);
+		if (written >= 0)
+			ours_end = batch->off + (uint64_t)written < dev_end ?
+				batch->off + (uint64_t)written : dev_end;
+		else if (dev_end > batch->off)
+			ours_end = verify_written(d, z, batch, dev_end);
+	}
 	pthread_mutex_lock(&d->res.lock);
 	pthread_mutex_lock(&s->lock);
 
-	if (ret < 0) {
-		/* The zone cannot be read back: nothing more goes to it. */
-		landed_end = batch->off;
-		err = err ? err : ret;
-	} else {
+	if (ret < 0)
+		err = err ? err : ret; /* cannot be read back: stop here */
+	else
 		zs_learn(d, z, &st);
-		landed_end = zone_written_end(&st, cap_end, batch->off);
-	}
-	/* Requests wholly below the device's wp are in. */
-	for (; r && r->off + r->len <= landed_end; r = rest) {
+	/* Requests wholly in what the device holds of ours are in. */
+	for (; r && r->off + r->len <= ours_end; r = rest) {
 		rest = r->next;
 		complete_req(r, 0);
 	}
 	/* The one the write stopped in fails, unless the write was merely
 	 * short (no error): then it is tried again with the rest. */
-	if (r && (err || ret < 0)) {
+	if (r && err) {
 		rest = r->next;
-		complete_req(r, err ? err : ret);
+		complete_req(r, err);
 		r = rest;
 	}
 	/* r..end of batch, then the queue, go again from the new wp. */

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* Messages and names for what the library returns. */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include "zk_internal.h"
 
 ZK_EXPORT const char *zk_strerror(int err)
 {
+	if (err > 0 || err == INT_MIN)
+		return "Unknown error (not a zonekit return value)";
 	switch (-err) {
 	case 0:
 		return "Success";

@@ -45,7 +45,9 @@ static int zone_op_one(struct zk_dev *d, enum zk_op op, uint32_t z, bool all)
 		ret = zs_zone_op(d, op, z, &new_e);
 	pthread_mutex_unlock(&s->lock);
 	pthread_mutex_unlock(&d->res.lock);
-	if (!ret && new_e) {
+	/* A real device may disagree with the model about a no-op (a zone
+	 * changed behind our back): let it have the last word. */
+	if (!ret && (new_e || (!all && d->ops->relearn_after_zone_op))) {
 		ret = d->ops->zone_op(d, op, z);
 		if (ret || d->ops->relearn_after_zone_op) {
 			int lret = zone_relearn(d, z);
