@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Persistence across zk_close/zk_open: every wp is the same; partly written
+ * zones come back CLOSED (like a real device after a power cycle), EMPTY
+ * ones EMPTY (also an explicitly opened zone with nothing written), zones
+ * written to capacity or finished FULL; the data is all there; and the
+ * CLOSED zones hold active slots again.
+ */
+#include "testlib.h"
+
+#define ZS (1 * MiB)
+#define BS (4 * KiB)
+#define NZ 12
+
+int main(void)
+{
+	struct zk_geometry geo;
+	struct tdev t;
+	struct {
+		unsigned int cond;   /* expected after reopen */
+		uint64_t written;
+	} want[NZ];
+	unsigned int z, round;
+
+	t_geo_default(&geo);
+	geo.capacity = NZ * ZS;
+	geo.nr_conv_zones = 1;
+	t_dev_create(&t, &geo);
+	memset(want, 0, sizeof(want));
+
+	/* zone 0 conventional */
+	T_WRITE(t.dev, 0, ZS, 100);
+	/* 1 EMPTY */
+	want[1].cond = ZK_COND_EMPTY;
+	/* 2 IMP_OPEN */
+	T_WRITE(t.dev, 2 * ZS, 3 * BS, 2);
+	want[2].cond = ZK_COND_CLOSED;
+	want[2].written = 3 * BS;
+	/* 3 EXP_OPEN with data */
+	T_OK(zk_zone_op(t.dev, ZK_OP_OPEN, 3 * ZS, ZS));
+	T_APPEND(t.dev, 3 * ZS, 5 * BS, 3, 3 * ZS);
+	want[3].cond = ZK_COND_CLOSED;
+	want[3].written = 5 * BS;
+	/* 4 EXP_OPEN, nothing written */
+	T_OK(zk_zone_op(t.dev, ZK_OP_OPEN, 4 * ZS, ZS));
+	want[4].cond = ZK_COND_EMPTY;
+	/* 5 CLOSED */
+	T_WRITE(t.dev, 5 * ZS, 7 * BS, 5);
+	T_OK(zk_zone_op(t.dev, ZK_OP_CLOSE, 5 * ZS, ZS));
+	want[5].cond = ZK_COND_CLOSED;
+	want[5].written = 7 * BS;
+	/* 6 FULL, written to capacity */
+	T_WRITE(t.dev, 6 * ZS, ZS, 6);
+	want[6].cond = ZK_COND_FULL;
+	want[6].written = ZS;
+	/* 7 FULL, finished after some data */
+	T_WRITE(t.dev, 7 * ZS, 2 * BS, 7);
+	T_OK(zk_zone_op(t.dev, ZK_OP_FINISH, 7 * ZS, ZS));
+	want[7].cond = ZK_COND_FULL;
+	want[7].written = 2 * BS;
+	/* 8 FULL, finished while EMPTY */
+	T_OK(zk_zone_op(t.dev, ZK_OP_FINISH, 8 * ZS, ZS));
+	want[8].cond = ZK_COND_FULL;
+	/* 9 reset after being written */
+	T_WRITE(t.dev, 9 * ZS, 9 * BS, 9);
+	T_OK(zk_zone_op(t.dev, ZK_OP_RESET, 9 * ZS, ZS));
+	want[9].cond = ZK_COND_EMPTY;
+	/* 10 all but one block */
+	T_WRITE(t.dev, 10 * ZS, ZS - BS, 10);
+	want[10].cond = ZK_COND_CLOSED;
+	want[10].written = ZS - BS;
+	/* 11 one block */
+	T_APPEND(t.dev, 11 * ZS, BS, 11, 11 * ZS);
+	want[11].cond = ZK_COND_CLOSED;
+	want[11].written = BS;
+
+	for (round = 0; round < 3; round++) {
+		t_ctx("reopen %u (%s)", round, round == 1 ? "read-only" : "read-write");
+		t_dev_reopen(&t, round == 1 ? ZK_RDONLY : 0);
+		T_EQ(t.info.nr_zones, NZ);
+		for (z = 1; z < NZ; z++) {
+			uint64_t wp = want[z].cond == ZK_COND_FULL
+					      ? (z + 1) * ZS
+					      : z * ZS + want[z].written;
+			T_ZCHECK(t.dev, z * ZS, want[z].cond, wp);
+			if (want[z].written)
+				T_DATA(t.dev, z * ZS, want[z].written, z);
+			if (want[z].written < ZS)
+				T_ZEROS(t.dev, z * ZS + want[z].written,
+					ZS - want[z].written);
+		}
+		T_DATA(t.dev, 0, ZS, 100);
+		T_ZCOND(t.dev, 0, ZK_COND_NOT_WP);
+	}
+
+	t_ctx("writing on after reopen");
+	T_WRITE(t.dev, 2 * ZS + 3 * BS, BS, 2);
+	T_ZCHECK(t.dev, 2 * ZS, ZK_COND_IMP_OPEN, 2 * ZS + 4 * BS);
+	T_APPEND(t.dev, 10 * ZS, BS, 10, 11 * ZS - BS);
+	T_ZCHECK(t.dev, 10 * ZS, ZK_COND_FULL, 11 * ZS);
+	T_DATA(t.dev, 10 * ZS, ZS, 10);
+	T_WRITE_RET(t.dev, 7 * ZS + 2 * BS, BS, 7, -EIO);
+	T_WRITE_RET(t.dev, 5 * ZS, BS, 5, -EIO);
+	T_APPEND(t.dev, 1 * ZS, BS, 1, 1 * ZS);
+	T_OK(zk_zone_op(t.dev, ZK_OP_OPEN, 4 * ZS, ZS));
+	T_ZCHECK(t.dev, 4 * ZS, ZK_COND_EXP_OPEN, 4 * ZS);
+
+	t_ctx("a second reopen keeps what was written after the first");
+	t_dev_reopen(&t, 0);
+	T_ZCHECK(t.dev, 2 * ZS, ZK_COND_CLOSED, 2 * ZS + 4 * BS);
+	T_DATA(t.dev, 2 * ZS, 4 * BS, 2);
+	T_ZCHECK(t.dev, 10 * ZS, ZK_COND_FULL, 11 * ZS);
+	T_ZCHECK(t.dev, 1 * ZS, ZK_COND_CLOSED, 1 * ZS + BS);
+	T_ZCHECK(t.dev, 4 * ZS, ZK_COND_EMPTY, 4 * ZS);
+	t_dev_close(&t);
+
+	/* CLOSED zones found at open hold active slots */
+	t_ctx("active limit after reopen");
+	t_geo_default(&geo);
+	geo.max_active = 2;
+	geo.max_open = 1;
+	t_dev_create(&t, &geo);
+	T_WRITE(t.dev, 1 * ZS, BS, 1);
+	T_WRITE(t.dev, 2 * ZS, BS, 2); /* closes zone 1 (max_open 1) */
+	T_ZCOND(t.dev, 1 * ZS, ZK_COND_CLOSED);
+	T_ZCOND(t.dev, 2 * ZS, ZK_COND_IMP_OPEN);
+	t_dev_reopen(&t, 0);
+	T_ZCHECK(t.dev, 1 * ZS, ZK_COND_CLOSED, 1 * ZS + BS);
+	T_ZCHECK(t.dev, 2 * ZS, ZK_COND_CLOSED, 2 * ZS + BS);
+	T_WRITE_RET(t.dev, 3 * ZS, BS, 3, -EOVERFLOW);
+	T_RET(zk_zone_op(t.dev, ZK_OP_OPEN, 3 * ZS, ZS), -EOVERFLOW);
+	T_WRITE(t.dev, 1 * ZS + BS, BS, 1); /* CLOSED -> IMP_OPEN: no new slot */
+	T_ZCHECK(t.dev, 1 * ZS, ZK_COND_IMP_OPEN, 1 * ZS + 2 * BS);
+	T_ZCOND(t.dev, 2 * ZS, ZK_COND_CLOSED);
+	/* open 1 = M, IMP zone 1, but active check 2 < 2 fails */
+	T_WRITE_RET(t.dev, 2 * ZS + BS, BS, 2, -ETOOMANYREFS);
+	/* finish of a CLOSED zone needs the same */
+	T_RET(zk_zone_op(t.dev, ZK_OP_FINISH, 2 * ZS, ZS), -ETOOMANYREFS);
+	T_OK(zk_zone_op(t.dev, ZK_OP_FINISH, 1 * ZS, ZS));
+	T_OK(zk_zone_op(t.dev, ZK_OP_FINISH, 2 * ZS, ZS));
+	T_ZCHECK(t.dev, 1 * ZS, ZK_COND_FULL, 2 * ZS);
+	T_ZCHECK(t.dev, 2 * ZS, ZK_COND_FULL, 3 * ZS);
+	T_WRITE(t.dev, 3 * ZS, BS, 3);
+	T_WRITE(t.dev, 4 * ZS, BS, 4);
+	T_ZCOND(t.dev, 3 * ZS, ZK_COND_CLOSED);
+	t_dev_close(&t);
+
+	t_info("pass");
+	return T_EXIT_PASS;
+}
