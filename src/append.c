@@ -438,6 +438,7 @@ static int seq_write(struct zk_dev *d, uint32_t z, struct zk_req *r)
 	p->refs--;
 	plug_put_if_idle(s, p);
 	pthread_mutex_unlock(&s->lock);
+	zs_recheck_implicit(d);
 out:
 	pthread_cond_destroy(&r->cv);
 	return ret;

@@ -184,6 +184,7 @@ static void finish_batch_io(struct zk_queue *q, struct zkq_io *io, int res)
 	zone_drive(d, s, p, NULL, q);
 	plug_put_if_idle(s, p);
 	pthread_mutex_unlock(&s->lock);
+	zs_recheck_implicit(d);
 	free(io);
 }
 

@@ -200,6 +200,8 @@ struct zk_stripe {
 } __attribute__((aligned(64)));
 
 /* ------------------------------------------------------------------ */
+#define ZK_RECHECK_MAX 16u
+
 /* Open/active zone accounting (zone_state.c): device-wide by nature, taken
  * only on transitions into or out of the open/closed conditions. */
 struct zk_res {
@@ -208,6 +210,10 @@ struct zk_res {
 	uint32_t close_cursor; /* where the next implicit close search starts */
 	/* The implicitly open zones, to pick one to close (max_open > 0). */
 	uint32_t *imp, nr_imp_listed;
+	/* Real devices choose for themselves which zone to close implicitly:
+	 * the zones to ask about once the write that opened one is done. */
+	uint32_t recheck[ZK_RECHECK_MAX], nr_recheck;
+	atomic_bool recheck_pending;
 };
 
 struct zk_dev {
@@ -288,6 +294,9 @@ int zs_zone_op(struct zk_dev *d, enum zk_op op, uint32_t z, uint64_t *new_e);
 /* Set a zone to what the device reported, fixing the accounting.
  * Caller holds res.lock and the stripe lock. */
 void zs_learn(struct zk_dev *d, uint32_t z, const struct zk_zone_state *st);
+/* After an implicit close on a real device, ask it which zones are open
+ * and which closed.  No lock held. */
+void zs_recheck_implicit(struct zk_dev *d);
 /* Forget reservations past @wp (the committed wp) after a failure that
  * could not be re-learnt.  Caller holds res.lock and the stripe lock. */
 void zs_rewind(struct zk_dev *d, struct zone_plug *p, uint64_t wp);

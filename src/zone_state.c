@@ -143,6 +143,53 @@ static void close_one_implicit(struct zk_dev *d, uint32_t self)
 		 m.wp == zk_zone_start(d, best) ? ZK_COND_EMPTY : ZK_COND_CLOSED);
 	if (s != zk_stripe_of(d, self))
 		pthread_mutex_unlock(&s->lock);
+	if (d->ops->relearn_after_zone_op && r->nr_recheck < ZK_RECHECK_MAX) {
+		r->recheck[r->nr_recheck++] = best;
+		atomic_store(&r->recheck_pending, true);
+	}
+}
+
+static bool open_or_closed(unsigned int cond)
+{
+	return cond == ZK_COND_IMP_OPEN || cond == ZK_COND_CLOSED;
+}
+
+/* Take the device's word on whether @z is implicitly open or closed; its
+ * wp and any writes in flight are left alone. */
+static void recheck_zone(struct zk_dev *d, uint32_t z)
+{
+	struct zk_stripe *s = zk_stripe_of(d, z);
+	struct zk_zone_state st;
+	struct zone_model m;
+
+	if (d->ops->report(d, z, 1, &st) < 0)
+		return;
+	pthread_mutex_lock(&d->res.lock);
+	pthread_mutex_lock(&s->lock);
+	zs_model(d, z, plug_find(s, z), &m);
+	if (open_or_closed(m.cond) && open_or_closed(st.cond) &&
+	    m.cond != st.cond)
+		set_cond(d, z, m.cond, st.cond);
+	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&d->res.lock);
+}
+
+void zs_recheck_implicit(struct zk_dev *d)
+{
+	struct zk_res *r = &d->res;
+	uint32_t zones[ZK_RECHECK_MAX * 2], n = 0;
+
+	if (!atomic_exchange(&r->recheck_pending, false))
+		return;
+	pthread_mutex_lock(&r->lock);
+	for (uint32_t i = 0; i < r->nr_recheck; i++)
+		zones[n++] = r->recheck[i];
+	for (uint32_t i = 0; i < r->nr_imp_listed && n < ZK_RECHECK_MAX * 2; i++)
+		zones[n++] = r->imp[i];
+	r->nr_recheck = 0;
+	pthread_mutex_unlock(&r->lock);
+	for (uint32_t i = 0; i < n; i++)
+		recheck_zone(d, zones[i]);
 }
 
 static int check_open(struct zk_dev *d, uint32_t z)
