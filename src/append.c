@@ -233,7 +233,7 @@ static uint64_t verify_written(struct zk_dev *d, uint32_t z, struct zk_req *r,
 	size_t room = 0;
 
 	for (; r && r->off + r->len <= dev_end; r = r->next) {
-		if (r->len > room) {
+		if (!tmp || r->len > room) {
 			void *bigger = realloc(tmp, r->len);
 
 			if (!bigger)

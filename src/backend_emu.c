@@ -68,6 +68,8 @@ static int slot_get(struct zk_dev *d, uint32_t z, struct fd_handle *h)
 	char name[NAME_MAX_LEN];
 	int fd, old = -1;
 
+	h->fd = -1;
+	h->slot = NULL;
 	pthread_mutex_lock(&s->lock);
 	if (s->fd >= 0 && s->zone == z) {
 		s->refs++;
@@ -161,6 +163,7 @@ static int read_small_file(int dirfd, const char *name, char *buf, size_t size,
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
+	*len = 0;
 	if (fd < 0)
 		return -errno;
 	n = read(fd, buf, size);
