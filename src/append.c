@@ -211,6 +211,7 @@ static uint64_t zone_written_end(const struct zk_zone_state *st,
 	switch (st->cond) {
 	case ZK_COND_FULL:
 		return cap_end;
+	case ZK_COND_EMPTY:
 	case ZK_COND_IMP_OPEN:
 	case ZK_COND_EXP_OPEN:
 	case ZK_COND_CLOSED:
@@ -258,7 +259,7 @@ static void recover_batch(struct zk_dev *d, struct zk_stripe *s,
 {
 	uint32_t z = p->zone;
 	uint64_t cap_end = zk_zone_start(d, z) + zk_zone_cap(d, z);
-	uint64_t dev_end, ours_end = batch->off;
+	uint64_t dev_end = batch->off, ours_end = batch->off;
 	struct zk_zone_state st;
 	struct zk_req *r = batch, *rest;
 	int err = written < 0 ? (int)written : written == 0 ? -EIO : 0;
@@ -288,8 +289,10 @@ static void recover_batch(struct zk_dev *d, struct zk_stripe *s,
 		complete_req(r, 0);
 	}
 	/* The one the write stopped in fails, unless the write was merely
-	 * short (no error): then it is tried again with the rest. */
-	if (r && err) {
+	 * short (no error), or the wp was not where we wrote (moved behind
+	 * our back, nothing of ours in): then it is placed again too. */
+	if (r && err && !(ret >= 0 && ours_end == batch->off &&
+			  dev_end != batch->off)) {
 		rest = r->next;
 		complete_req(r, err);
 		r = rest;

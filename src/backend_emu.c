@@ -25,6 +25,11 @@
 #include "zk_internal.h"
 
 #define GEOMETRY_FILE "geometry"
+#define SNAPSHOT_FILE "wp-snapshot"
+#define SNAPSHOT_MAGIC "zonekit-wps-1\n"
+/* Below this many zones, stat()ing every zone file at open is cheap (a
+ * few ms) and checks every file: no snapshot. */
+#define SNAPSHOT_MIN_ZONES 4096u
 #define CONDITIONS_FILE "conditions"
 #define NAME_MAX_LEN 32
 
@@ -48,6 +53,12 @@ struct emu {
 	_Atomic uint64_t *dirty; /* a bit per zone written since the last flush */
 	pthread_mutex_t marks_lock;
 	uint8_t *marks;          /* per zone: 0, READONLY or OFFLINE; NULL: none */
+	/* Zone file sizes from the snapshot of the last clean close, while
+	 * the device is being opened; then whether the wps came from it
+	 * (each zone's file is checked at its first write: unchecked). */
+	uint64_t *snap;
+	bool from_snapshot, learnt;
+	_Atomic uint64_t *unchecked;
 };
 
 static struct emu *emu_of(struct zk_dev *d) { return d->priv; }
@@ -299,6 +310,166 @@ static int emu_set_cond(struct zk_dev *d, uint32_t z, unsigned int cond)
 	return ret;
 }
 
+/* ---- the wp snapshot ----
+ *
+ * Opening a device means learning every zone's wp, one stat() a zone file:
+ * seconds for a million zones.  On devices of SNAPSHOT_MIN_ZONES zones or
+ * more, creation and every clean close (every zone flushed) write
+ * the zone file sizes to "wp-snapshot"; the next open reads them from it
+ * and, if it may write, deletes it before anything is written, so a
+ * snapshot never outlives the state it describes.  Should a zone file have
+ * been changed behind zonekit's back while the device was closed, the
+ * first write to that zone finds its size differs from the wp and fails
+ * with EIO, and the core re-learns the zone from the file. */
+
+struct snapshot_head {
+	char magic[16];
+	uint64_t nr_zones, zone_size, capacity, checksum;
+};
+
+static uint64_t snapshot_sum(const uint64_t *v, uint64_t n)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a over the words */
+
+	for (uint64_t i = 0; i < n; i++)
+		h = (h ^ v[i]) * 1099511628211ULL;
+	return h;
+}
+
+static void snapshot_load(struct zk_dev *d)
+{
+	struct emu *e = emu_of(d);
+	uint32_t nr = zk_geometry_nr_zones(&d->geo);
+	size_t size = sizeof(struct snapshot_head) + (size_t)nr * 8, len;
+	struct snapshot_head *h;
+
+	if (nr < SNAPSHOT_MIN_ZONES)
+		return;
+	h = malloc(size + 1);
+	if (!h)
+		return;
+	if (read_small_file(e->dirfd, SNAPSHOT_FILE, (char *)h, size + 1, &len) ||
+	    len != size || memcmp(h->magic, SNAPSHOT_MAGIC, sizeof(SNAPSHOT_MAGIC) - 1) ||
+	    h->nr_zones != nr || h->zone_size != d->geo.zone_size ||
+	    h->capacity != d->geo.capacity ||
+	    h->checksum != snapshot_sum((uint64_t *)(h + 1), nr)) {
+		free(h);
+		return;
+	}
+	e->snap = malloc((size_t)nr * 8);
+	if (e->snap)
+		memcpy(e->snap, h + 1, (size_t)nr * 8);
+	free(h);
+}
+
+/* After open: forget the snapshot, and delete it before the first write. */
+static void emu_learnt(struct zk_dev *d)
+{
+	struct emu *e = emu_of(d);
+
+	e->learnt = true;
+	if (!e->snap)
+		return;
+	free(e->snap);
+	e->snap = NULL;
+	if (e->oflags == O_RDONLY)
+		return;
+	e->from_snapshot = true;
+	e->unchecked = calloc((d->nr_zones + 63) / 64, sizeof(*e->unchecked));
+	if (e->unchecked)
+		memset((void *)e->unchecked, 0xff,
+		       (d->nr_zones + 63) / 64 * sizeof(*e->unchecked));
+	if (!unlinkat(e->dirfd, SNAPSHOT_FILE, 0))
+		fsync(e->dirfd);
+}
+
+/* First write to zone @z since a snapshot open: is the file where the
+ * snapshot said?  -EIO sends the core to re-learn it. */
+static int check_against_file(struct zk_dev *d, uint32_t z, int fd,
+			      uint64_t foff)
+{
+	struct emu *e = emu_of(d);
+	uint64_t bit = 1ULL << (z % 64);
+	struct stat sb;
+
+	if (!e->from_snapshot || zk_zone_is_conv(d, z))
+		return 0;
+	if (!e->unchecked)
+		return -EIO; /* cannot tell: make the core look */
+	if (!(atomic_load(&e->unchecked[z / 64]) & bit))
+		return 0;
+	if (fstat(fd, &sb))
+		return -errno;
+	if ((uint64_t)sb.st_size != foff)
+		return -EIO;
+	atomic_fetch_and(&e->unchecked[z / 64], ~bit);
+	return 0;
+}
+
+static int snapshot_write(int dirfd, const struct zk_geometry *g,
+			  struct snapshot_head *h, uint32_t nr)
+{
+	memcpy(h->magic, SNAPSHOT_MAGIC, sizeof(SNAPSHOT_MAGIC) - 1);
+	h->nr_zones = nr;
+	h->zone_size = g->zone_size;
+	h->capacity = g->capacity;
+	h->checksum = snapshot_sum((uint64_t *)(h + 1), nr);
+	return write_file_atomic(dirfd, SNAPSHOT_FILE, (const char *)h,
+				 sizeof(*h) + (size_t)nr * 8);
+}
+
+/* At a clean close: every zone durable, then the sizes. */
+static void snapshot_save(struct zk_dev *d)
+{
+	struct emu *e = emu_of(d);
+	struct snapshot_head *h;
+	uint64_t *sizes;
+
+	if (!e->learnt || e->oflags == O_RDONLY ||
+	    d->nr_zones < SNAPSHOT_MIN_ZONES || d->ops->flush(d))
+		return;
+	h = calloc(1, sizeof(*h) + (size_t)d->nr_zones * 8);
+	if (!h)
+		return;
+	sizes = (uint64_t *)(h + 1);
+	for (uint32_t z = 0; z < d->nr_zones; z++) {
+		uint64_t ent = wpt_get(&d->wpt, z);
+		unsigned int cond = wpe_cond(ent);
+
+		if (cond == ZK_COND_OFFLINE || cond == ZK_COND_READONLY) {
+			free(h); /* their files keep sizes of their own */
+			return;
+		}
+		sizes[z] = zk_zone_len(d, z);
+		if (!wpe_conv(ent) && cond != ZK_COND_FULL)
+			sizes[z] = wpe_wp(ent) - zk_zone_start(d, z);
+	}
+	snapshot_write(e->dirfd, &d->geo, h, d->nr_zones);
+	free(h);
+}
+
+/* A new device: conventional zones full size, sequential ones empty. */
+static int snapshot_create(int dirfd, const struct zk_geometry *g)
+{
+	uint32_t nr = zk_geometry_nr_zones(g);
+	struct snapshot_head *h = calloc(1, sizeof(*h) + (size_t)nr * 8);
+	uint64_t *sizes;
+	int ret;
+
+	if (nr < SNAPSHOT_MIN_ZONES) {
+		free(h);
+		return 0;
+	}
+	if (!h)
+		return -ENOMEM;
+	sizes = (uint64_t *)(h + 1);
+	for (uint32_t z = 0; z < g->nr_conv_zones; z++)
+		sizes[z] = g->zone_size; /* never the smaller last zone */
+	ret = snapshot_write(dirfd, g, h, nr);
+	free(h);
+	return ret;
+}
+
 /* ---- the backend operations ---- */
 
 static int emu_open(struct zk_dev *d, const char *path, unsigned int flags)
@@ -340,6 +511,7 @@ static int emu_open(struct zk_dev *d, const char *path, unsigned int flags)
 		ret = marks_load(d);
 	if (ret)
 		goto fail;
+	snapshot_load(d);
 	return 0;
 fail:
 	d->ops->close(d);
@@ -352,6 +524,7 @@ static void emu_close(struct zk_dev *d)
 
 	if (!e)
 		return;
+	snapshot_save(d);
 	for (uint32_t i = 0; e->slots && i < e->nr_slots; i++) {
 		if (e->slots[i].fd >= 0)
 			close(e->slots[i].fd);
@@ -363,6 +536,8 @@ static void emu_close(struct zk_dev *d)
 	free(e->slots);
 	free(e->dirty);
 	free(e->marks);
+	free(e->snap);
+	free((void *)e->unchecked);
 	free(e);
 	d->priv = NULL;
 }
@@ -397,31 +572,48 @@ static int seq_zone_state(struct zk_dev *d, uint32_t z, uint64_t size,
 	return 0;
 }
 
-static int emu_report(struct zk_dev *d, uint32_t first, uint32_t nr,
-		      struct zk_zone_state *out)
+/* A zone file's size: from the snapshot while opening, else stat(). */
+static int zone_file_size(struct zk_dev *d, uint32_t z, uint64_t *size)
 {
 	struct emu *e = emu_of(d);
 	char name[NAME_MAX_LEN];
 	struct stat sb;
+
+	*size = 0;
+	if (e->snap) {
+		*size = e->snap[z];
+		return 0;
+	}
+	zone_file_name(&d->geo, z, name);
+	if (fstatat(e->dirfd, name, &sb, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? -EUCLEAN : -errno;
+	if (!S_ISREG(sb.st_mode))
+		return -EUCLEAN;
+	*size = (uint64_t)sb.st_size;
+	return 0;
+}
+
+static int emu_report(struct zk_dev *d, uint32_t first, uint32_t nr,
+		      struct zk_zone_state *out)
+{
+	uint64_t size;
 	int ret;
 
 	for (uint32_t i = 0; i < nr; i++) {
 		uint32_t z = first + i;
 
-		zone_file_name(&d->geo, z, name);
-		if (fstatat(e->dirfd, name, &sb, AT_SYMLINK_NOFOLLOW))
-			return errno == ENOENT ? -EUCLEAN : -errno;
-		if (!S_ISREG(sb.st_mode))
-			return -EUCLEAN;
+		ret = zone_file_size(d, z, &size);
+		if (ret)
+			return ret;
 		if (zk_zone_is_conv(d, z)) {
-			if ((uint64_t)sb.st_size != zk_zone_len(d, z))
+			if (size != zk_zone_len(d, z))
 				return -EUCLEAN;
 			out[i].type = ZK_ZONE_CONVENTIONAL;
 			out[i].cond = ZK_COND_NOT_WP;
 			out[i].wp = 0;
 			continue;
 		}
-		ret = seq_zone_state(d, z, (uint64_t)sb.st_size, &out[i]);
+		ret = seq_zone_state(d, z, size, &out[i]);
 		if (ret)
 			return ret;
 	}
@@ -509,6 +701,11 @@ static ssize_t emu_pwritev(struct zk_dev *d, uint32_t z,
 	ret = slot_get(d, z, &h);
 	if (ret)
 		return ret;
+	ret = check_against_file(d, z, h.fd, foff);
+	if (ret) {
+		slot_put(&h);
+		return ret;
+	}
 	done = write_all(h.fd, v, iovcnt, foff, &err);
 	n = (ssize_t)done;
 	if (done < total && !zk_zone_is_conv(d, z))
@@ -595,9 +792,13 @@ static int emu_io_get(struct zk_dev *d, uint32_t z, uint64_t off,
 	struct fd_handle h;
 	int ret = slot_get(d, z, &h);
 
-	(void)iov, (void)iovcnt, (void)write; /* buffered: any alignment */
+	(void)iov, (void)iovcnt; /* buffered: any alignment */
 	if (ret)
 		return ret;
+	if (write && check_against_file(d, z, h.fd, off - zk_zone_start(d, z))) {
+		slot_put(&h);
+		return -EOPNOTSUPP; /* the synchronous path will say EIO */
+	}
 	ref->fd = h.fd;
 	ref->token = h.slot;
 	ref->foff = off - zk_zone_start(d, z);
@@ -629,6 +830,7 @@ const struct zk_backend_ops zk_emu_ops = {
 	.pread = emu_pread,
 	.flush = emu_flush,
 	.set_cond = emu_set_cond,
+	.learnt = emu_learnt,
 	.relearn_after_zone_op = false,
 };
 
@@ -698,11 +900,15 @@ static int create_files(int dirfd, const struct zk_geometry *g)
 		ret = create_zone_file(dirfd, g, z, len);
 	}
 	if (!ret)
+		ret = snapshot_create(dirfd, g);
+	if (!ret)
 		ret = zk_geometry_format(g, text, sizeof(text));
 	if (ret >= 0) /* the geometry last: until then it is no device */
 		ret = write_file_atomic(dirfd, GEOMETRY_FILE, text, (size_t)ret);
-	if (ret < 0)
+	if (ret < 0) {
 		remove_zone_files(dirfd, g, z);
+		unlinkat(dirfd, SNAPSHOT_FILE, 0);
+	}
 	return ret < 0 ? ret : 0;
 }
 

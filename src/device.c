@@ -138,6 +138,8 @@ static int dev_setup(struct zk_dev *d)
 		ret = learn_all(d);
 	if (!ret)
 		ret = zs_recount(d);
+	if (!ret && d->ops->learnt)
+		d->ops->learnt(d);
 	return ret;
 }
 

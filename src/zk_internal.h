@@ -65,6 +65,8 @@ struct zk_backend_ops {
 	ssize_t (*io_put)(struct zk_dev *dev, uint32_t zone,
 			  struct zk_io_ref *ref, ssize_t res, size_t total,
 			  bool write);
+	/* Optional: every zone has been learnt (open is complete). */
+	void (*learnt)(struct zk_dev *dev);
 	/* Optional: persist a READONLY/OFFLINE mark (emulated device). */
 	int (*set_cond)(struct zk_dev *dev, uint32_t zone, unsigned int cond);
 	/* The device enforces zone conditions itself and may pick other
