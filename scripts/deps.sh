@@ -6,6 +6,8 @@ set -euo pipefail
 
 packages=(meson ninja-build pkg-config gcc clang libc6-dev liburing-dev
           python3 jq valgrind cppcheck clang-tidy man-db)
+# the zone map tests render pages in headless Chromium
+packages+=(chromium fonts-dejavu-core)
 # the VM test bed (tests/vm) and the fio comparison
 packages+=(qemu-system-x86 busybox-static cpio kmod xz-utils zstd util-linux fio)
 

@@ -20,6 +20,8 @@ extern const struct cli_command cmd_resync;
 extern const struct cli_command cmd_append; /* cmd_append.c */
 extern const struct cli_command cmd_write;  /* cmd_write.c */
 extern const struct cli_command cmd_read;   /* cmd_read.c */
+extern const struct cli_command cmd_fill;   /* cmd_fill.c */
+extern const struct cli_command cmd_map;    /* cmd_map.c */
 
 /* The device's geometry as members of the current JSON object (cmd_info.c):
  * shared by "info --json" and "report --json". */
