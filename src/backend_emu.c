@@ -562,8 +562,9 @@ static int seq_zone_state(struct zk_dev *d, uint32_t z, uint64_t size,
 	} else if (size == cap || size == len) {
 		st->cond = ZK_COND_FULL;
 	} else if (size == 0) {
-		st->cond = model == ZK_COND_IMP_OPEN || model == ZK_COND_EXP_OPEN ?
-			model : ZK_COND_EMPTY;
+		/* An explicitly opened zone may hold nothing yet; an implicitly
+		 * open one with an empty file was reset (null_blk: EMPTY). */
+		st->cond = model == ZK_COND_EXP_OPEN ? model : ZK_COND_EMPTY;
 	} else {
 		st->cond = model == ZK_COND_IMP_OPEN ||
 			model == ZK_COND_EXP_OPEN || model == ZK_COND_CLOSED ?

@@ -211,7 +211,7 @@ struct zk_res {
 	uint32_t nr_imp_open, nr_exp_open, nr_closed;
 	uint32_t close_cursor; /* where the next implicit close search starts */
 	/* The implicitly open zones, to pick one to close (max_open > 0). */
-	uint32_t *imp, nr_imp_listed;
+	uint32_t *imp, nr_imp_listed, imp_room;
 	/* Real devices choose for themselves which zone to close implicitly:
 	 * the zones to ask about once the write that opened one is done. */
 	uint32_t recheck[ZK_RECHECK_MAX], nr_recheck;

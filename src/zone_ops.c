@@ -73,6 +73,41 @@ static int check_range_ops(struct zk_dev *d, uint32_t first, uint32_t last)
 	return 0;
 }
 
+static int op_range(struct zk_dev *d, enum zk_op op, uint32_t first,
+		    uint32_t last, bool all)
+{
+	int ret;
+
+	for (uint32_t z = first; z <= last; z++) {
+		if (all && (zk_zone_is_conv(d, z) ||
+			    !op_applies_to_all(op, wpe_cond(wpt_get(&d->wpt, z)))))
+			continue; /* cheap skip; re-checked under the lock */
+		ret = zone_op_one(d, op, z, all);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Open all: the zones CLOSED when it starts, as ZBC's OPEN ALL; a zone it
+ * closes implicitly on the way is not opened again. */
+static int open_all(struct zk_dev *d)
+{
+	uint64_t *closed = calloc((d->nr_zones + 63) / 64, sizeof(*closed));
+	int ret = 0;
+
+	if (!closed)
+		return -ENOMEM;
+	for (uint32_t z = d->geo.nr_conv_zones; z < d->nr_zones; z++)
+		if (wpe_cond(wpt_get(&d->wpt, z)) == ZK_COND_CLOSED)
+			closed[z / 64] |= 1ULL << (z % 64);
+	for (uint32_t z = d->geo.nr_conv_zones; z < d->nr_zones && !ret; z++)
+		if (closed[z / 64] & (1ULL << (z % 64)))
+			ret = zone_op_one(d, ZK_OP_OPEN, z, true);
+	free(closed);
+	return ret;
+}
+
 ZK_EXPORT int zk_zone_op(struct zk_dev *d, enum zk_op op, uint64_t off,
 			 uint64_t len)
 {
@@ -100,15 +135,12 @@ ZK_EXPORT int zk_zone_op(struct zk_dev *d, enum zk_op op, uint64_t off,
 		if (ret)
 			return ret;
 	}
-	for (uint32_t z = first; z <= last; z++) {
-		if (all && (zk_zone_is_conv(d, z) ||
-			    !op_applies_to_all(op, wpe_cond(wpt_get(&d->wpt, z)))))
-			continue; /* cheap skip; re-checked under the lock */
-		ret = zone_op_one(d, op, z, all);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	if (all && op == ZK_OP_OPEN)
+		ret = open_all(d);
+	else
+		ret = op_range(d, op, first, last, all);
+	zs_recheck_implicit(d); /* an open or finish may have closed a zone */
+	return ret;
 }
 
 /* ---- resync ---- */

@@ -21,10 +21,22 @@
 
 /* ---- accounting (caller holds res.lock) ---- */
 
-static void imp_list_add(struct zk_res *r, uint32_t max, uint32_t z)
+/* The list grows as needed: a real device may hold more zones implicitly
+ * open than zonekit's model would, for a moment (zs_recheck_implicit). */
+static void imp_list_add(struct zk_res *r, uint32_t z)
 {
-	if (r->imp && r->nr_imp_listed < max)
-		r->imp[r->nr_imp_listed++] = z;
+	if (!r->imp)
+		return; /* no open limit: nothing to pick from */
+	if (r->nr_imp_listed == r->imp_room) {
+		uint32_t room = r->imp_room * 2;
+		uint32_t *bigger = realloc(r->imp, room * sizeof(*bigger));
+
+		if (!bigger)
+			return;
+		r->imp = bigger;
+		r->imp_room = room;
+	}
+	r->imp[r->nr_imp_listed++] = z;
 }
 
 static void imp_list_del(struct zk_res *r, uint32_t z)
@@ -64,7 +76,7 @@ static void acct_enter(struct zk_dev *d, uint32_t z, unsigned int cond)
 	switch (cond) {
 	case ZK_COND_IMP_OPEN:
 		r->nr_imp_open++;
-		imp_list_add(r, d->geo.max_open, z);
+		imp_list_add(r, z);
 		break;
 	case ZK_COND_EXP_OPEN:
 		r->nr_exp_open++;
@@ -389,7 +401,8 @@ int zs_recount(struct zk_dev *d)
 	free(r->imp);
 	r->imp = NULL;
 	if (d->geo.max_open) {
-		r->imp = calloc(d->geo.max_open, sizeof(*r->imp));
+		r->imp_room = d->geo.max_open * 2;
+		r->imp = calloc(r->imp_room, sizeof(*r->imp));
 		if (!r->imp)
 			return -ENOMEM;
 	}

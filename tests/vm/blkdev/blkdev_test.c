@@ -461,17 +461,18 @@ static void test_write_append(struct tdev *t)
 	free(a);
 }
 
-/* Another program writes at the wp: zonekit's next write fails at the
- * device, and zonekit re-learns the zone from it. */
+/* Another program writes at the wp: zonekit's next write is refused by the
+ * device; zonekit re-learns the zone from it, and an append (nothing of
+ * which went in) is placed again at the device's wp; a regular write, no
+ * longer at the wp, fails. */
 static void test_stale_wp(struct tdev *t)
 {
 	uint32_t z = nth_seq(t, 1), bs = t->info.block_size;
 	uint64_t start = zstart(t, z), landed;
 	struct zk_stats before, after;
 	void *a = aligned_buf(64 * KiB), *u = unaligned_alloc(64 * KiB);
-	int ret;
 
-	step("stale wp: device refuses, zonekit re-learns, append retried");
+	step("stale wp: device refuses, zonekit re-learns, append placed again");
 	pattern(u, 16 * KiB, 1);
 	CHECK_RET(zk_append(t->zk, start, u, 16 * KiB, &landed), 0);
 	CHECK(landed == start);
@@ -481,42 +482,40 @@ static void test_stale_wp(struct tdev *t)
 	CHECK(zk_wp(t, z) == start + 16 * KiB); /* stale */
 	zk_stats(t->zk, &before);
 	pattern(u, 16 * KiB, 3);
-	CHECK_RET(zk_append(t->zk, start, u, 16 * KiB, &landed), -EIO);
+	CHECK_RET(zk_append(t->zk, start, u, 16 * KiB, &landed), 0);
 	zk_stats(t->zk, &after);
 	CHECK(after.relearns > before.relearns);
-	CHECK(zk_wp(t, z) == start + 24 * KiB);
+	CHECK(after.retried > before.retried);
+	CHECK(landed == start + 24 * KiB); /* after the other program's data */
+	CHECK(zk_wp(t, z) == start + 40 * KiB);
 	COMPARE(t);
-	CHECK_RET(zk_append(t->zk, start, u, 16 * KiB, &landed), 0);
-	CHECK(landed == start + 24 * KiB);
 	verify(t, start, 16 * KiB, 1);
 	verify(t, start + 16 * KiB, 8 * KiB, 2);
 	verify(t, landed, 16 * KiB, 3);
-	COMPARE(t);
 
-	/* The same, but the foreign write covers the whole failed append:
-	 * the device refused the append, so it must fail.  Known core bug:
-	 * recover_batch() (append.c) takes every request below the re-learnt
-	 * wp as written, so zonekit reports the other program's data as the
-	 * append's.  Expected to fail (XFAIL) until the core is fixed. */
-	step("stale wp, foreign write covering the failed append");
+	step("stale wp: a regular write at the old wp fails, nothing written");
+	pattern(a, 8 * KiB, 6);
+	CHECK_RET(pwrite(t->raw_dio, a, 8 * KiB, (off_t)(start + 40 * KiB)),
+		  8 * KiB);
+	CHECK_RET(zk_pwrite(t->zk, u, bs, start + 40 * KiB), -EIO);
+	CHECK(zk_wp(t, z) == start + 48 * KiB); /* re-learnt */
+	COMPARE(t);
+	verify(t, start + 40 * KiB, 8 * KiB, 6);
+
+	/* The foreign write covers the whole append: zonekit must not take
+	 * the other program's data for the append's (recover_batch() reads
+	 * back what the device holds before acknowledging anything). */
+	step("stale wp, foreign write covering the whole append");
 	pattern(a, 16 * KiB, 4);
-	CHECK_RET(pwrite(t->raw_dio, a, 16 * KiB, (off_t)(start + 40 * KiB)),
+	CHECK_RET(pwrite(t->raw_dio, a, 16 * KiB, (off_t)(start + 48 * KiB)),
 		  16 * KiB);
 	pattern(u, bs, 5);
-	ret = zk_append(t->zk, start, u, bs, &landed);
-	CHECK(zk_wp(t, z) == start + 56 * KiB);
+	CHECK_RET(zk_append(t->zk, start, u, bs, &landed), 0);
+	CHECK(landed == start + 64 * KiB);
+	CHECK(zk_wp(t, z) == start + 64 * KiB + bs);
 	COMPARE(t);
-	verify(t, start + 40 * KiB, 16 * KiB, 4);
-	if (ret == 0)
-		printf("  XFAIL (core bug, append.c recover_batch): append "
-		       "refused by the device reported as landed at +%" PRIu64
-		       " KiB, where the other program's data is\n",
-		       (landed - start) / KiB);
-	else if (ret == -EIO)
-		printf("  XPASS: the append failed as it should: make this "
-		       "check strict\n");
-	else
-		CHECK_RET(ret, -EIO);
+	verify(t, start + 48 * KiB, 16 * KiB, 4);
+	verify(t, landed, bs, 5);
 	free(a);
 	unaligned_free(u);
 }

@@ -1,0 +1,96 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Guest side of tests/vm/suite.sh: runs as /mnt/run.sh in the test VM, with the static
+# programs conformance, differential and blkdev_test and blkdev-guest.sh beside it.
+# Every test leaves a line "RESULT <test> <device> PASS|FAIL <detail>" in
+# $OUT/results.txt and its log in $OUT/<test>-<device>.log; exit status 1 if any failed.
+#   ZKVM_SEED (file seed in the share): the differential script's seed
+set -u
+RES=$OUT/results.txt
+: > "$RES"
+rc=0
+KERNEL=$(uname -r)
+SEED=$(cat seed 2>/dev/null || echo 1)
+NOPS=$(cat nops 2>/dev/null || echo 10000)
+log() { echo "suite-guest: $*"; }
+result() { # TEST DEVICE STATUS DETAIL...
+	t=$1 d=$2 s=$3; shift 3
+	echo "RESULT $t $d $s $*" >> "$RES"
+	log "$t $d: $s $*"
+	[ "$s" = PASS ] || rc=1
+}
+now() { cut -d' ' -f1 /proc/uptime; }
+secs() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }'; }
+
+# ---- conformance on every real device (and a 512-byte-block null_blk) ----
+conformance_on() { # NAME DEV
+	t0=$(now)
+	conformance "$2" > "$OUT/conformance-$1.log" 2>&1
+	st=$?
+	sum=$(grep '^conformance .*cases:' "$OUT/conformance-$1.log" | tail -n 1 | sed 's/^conformance [^:]*: //')
+	[ -n "$sum" ] || sum="(no summary: crashed? exit $st)"
+	if [ $st = 0 ]; then result conformance "$1" PASS "$sum [$(secs "$t0") s]"
+	else
+		result conformance "$1" FAIL "$sum [$(secs "$t0") s]"
+		grep -E '^FAIL|MISMATCH' "$OUT/conformance-$1.log" | head -n 20
+	fi
+	# requirement: concurrent appends, merged writes shown
+	c=$(grep -E '^case concurrent: ' "$OUT/conformance-$1.log" | sed 's/^case concurrent: //; s/ (.*//')
+	m=$(grep -E 'threads, [0-9]+ appends|queue engine' "$OUT/conformance-$1.log" |
+		sed -E 's/^ *//; s/, verified byte for byte//' | tr '\n' ';' | sed 's/;$//')
+	result concurrent "$1" "${c:-FAIL}" "$m"
+	grep -E 'XFAIL' "$OUT/conformance-$1.log" | sed "s|^ *|suite-guest: $1: |"
+}
+conformance_on nullb0 /dev/nullb0
+conformance_on nvme0n1 /dev/nvme0n1
+dev512=$(nullb-cfs zk512 zoned=1 zone_size=16 zone_capacity=16 zone_nr_conv=0 \
+	zone_max_open=0 zone_max_active=0 size=256 bs=512 memory_backed=1)
+if [ -n "$dev512" ]; then
+	conformance_on nullb512 "$dev512"
+	nullb-cfs -d zk512
+else
+	result conformance nullb512 FAIL "could not make the configfs device"
+fi
+
+# ---- differential: emulated device vs null_blk through zonekit vs raw ----
+# 16 zones of 4 MiB, capacity 3 MiB, 2 conventional, max open 3, max active 5.
+# A fresh device for each run on the kernel: null_blk keeps the cursor of its
+# implicit closes across opens.
+DIFF="zoned=1 zone_size=4 zone_capacity=3 zone_nr_conv=2 zone_max_open=3 zone_max_active=5 size=64 bs=4096 memory_backed=1"
+t0=$(now)
+dok=1
+for run in emu zk raw; do
+	dev=$(nullb-cfs zkdiff $DIFF) || { dok=0; break; }
+	case $run in
+	emu) differential run emu /tmp/zkdiff-emu -l "$dev" -s "$SEED" -n "$NOPS" \
+		-o "$OUT/differential-emu.txt" ;;
+	*) differential run $run "$dev" -s "$SEED" -n "$NOPS" -o "$OUT/differential-$run.txt" ;;
+	esac > "$OUT/differential-run-$run.log" 2>&1 || dok=0
+	cat "$OUT/differential-run-$run.log"
+	nullb-cfs -d zkdiff
+done
+rm -rf /tmp/zkdiff-emu
+if [ $dok = 1 ]; then
+	differential compare "$OUT/differential-emu.txt" "$OUT/differential-zk.txt" \
+		"$OUT/differential-raw.txt" > "$OUT/differential.log" 2>&1
+	st=$?
+else
+	st=1
+	echo "a differential run failed" >> "$OUT/differential.log"
+fi
+grep -E -A5 'DIFFERENCE|VIEW' "$OUT/differential.log" | head -n 60
+d=$(grep -E '^  (emulated device vs kernel|zonekit on the kernel vs kernel|zonekit.s view vs BLKREPORTZONE)' \
+	"$OUT/differential.log" | sed -E 's/^ *//' | tr '\n' ';' | sed 's/;$//')
+result differential "zkdiff(seed=$SEED,ops=$NOPS)" "$([ $st = 0 ] && echo PASS || echo FAIL)" \
+	"$d [$(secs "$t0") s]"
+
+# ---- blkdev_test (tests/vm/blkdev): nullb0, nvme0n1, read-only/offline zones, not zoned ----
+t0=$(now)
+sh ./blkdev-guest.sh > "$OUT/blkdev_test.log" 2>&1
+st=$?
+grep -E 'PASS$|^FAIL|XFAIL|XPASS|merged' "$OUT/blkdev_test.log" | sed 's/^/suite-guest: blkdev_test: /'
+result blkdev_test "nullb0,nvme0n1,zkcond,zkplain" "$([ $st = 0 ] && echo PASS || echo FAIL)" \
+	"$(grep -c 'PASS$' "$OUT/blkdev_test.log") devices passed [$(secs "$t0") s]"
+
+log "kernel $KERNEL: done"
+exit $rc
