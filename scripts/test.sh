@@ -50,7 +50,7 @@ meson_run() { # builddir, meson setup args..., -- meson test args...
 
 meson_run build
 meson_run build-asan -Db_sanitize=address,undefined -Db_lundef=false \
-	-Dbench=false -- --suite unit --suite cli
+	-Dbench=false -- --no-suite map
 meson_run build-tsan -Db_sanitize=thread -Db_lundef=false -Dbench=false \
 	-Dc_args=-O1 -- --suite concurrent
 step "cppcheck" cppcheck --quiet --error-exitcode=1 --std=c11 \
