@@ -49,13 +49,22 @@ struct zone_plug *plug_get(struct zk_dev *d, uint32_t z)
 
 	if (p)
 		return p;
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return NULL;
+	if (s->spare) {
+		p = s->spare; /* its condition variable is still initialised */
+		s->spare = NULL;
+	} else {
+		p = malloc(sizeof(*p));
+		if (!p)
+			return NULL;
+		pthread_cond_init(&p->drain_cv, NULL);
+	}
 	p->zone = z;
+	p->busy = p->full_pending = false;
 	p->tail = wpe_wp(wpt_get(&d->wpt, z));
+	p->head = NULL;
 	p->tailp = &p->head;
-	pthread_cond_init(&p->drain_cv, NULL);
+	p->barriers = p->refs = 0;
+	p->kick_next = NULL;
 	p->next = s->plugs;
 	s->plugs = p;
 	return p;
@@ -70,6 +79,10 @@ void plug_put_if_idle(struct zk_stripe *s, struct zone_plug *p)
 	for (pp = &s->plugs; *pp != p; pp = &(*pp)->next)
 		;
 	*pp = p->next;
+	if (!s->spare) {
+		s->spare = p;
+		return;
+	}
 	pthread_cond_destroy(&p->drain_cv);
 	free(p);
 }

@@ -27,6 +27,7 @@ static int stripes_init(struct zk_dev *d)
 	for (uint32_t i = 0; i < n; i++) {
 		pthread_mutex_init(&d->stripes[i].lock, NULL);
 		d->stripes[i].plugs = NULL;
+		d->stripes[i].spare = NULL;
 	}
 	d->stripe_mask = n - 1;
 	return 0;
@@ -39,6 +40,10 @@ static void stripes_free(struct zk_dev *d)
 	for (uint32_t i = 0; i <= d->stripe_mask; i++) {
 		struct zone_plug *p = d->stripes[i].plugs, *next;
 
+		if (d->stripes[i].spare) {
+			d->stripes[i].spare->next = p;
+			p = d->stripes[i].spare;
+		}
 		for (; p; p = next) { /* only if closed with writes in flight */
 			next = p->next;
 			pthread_cond_destroy(&p->drain_cv);

@@ -32,6 +32,7 @@ enum io_kind { IO_BATCH, IO_SINGLE, IO_WAKE };
 
 /* One I/O on the ring. */
 struct zkq_io {
+	struct zkq_io *next_free;
 	enum io_kind kind;
 	uint32_t zone;
 	struct zk_req *r;      /* IO_SINGLE */
@@ -44,6 +45,7 @@ struct zk_queue {
 	unsigned int depth;
 	unsigned int outstanding; /* submitted, not yet reaped (owner only) */
 	struct zk_req *reqs, *free_reqs;
+	struct zkq_io *free_ios;  /* ring I/Os for reuse (owner only) */
 
 	pthread_mutex_t lock;     /* a leaf lock: completions and kicks */
 	pthread_cond_t cv;
@@ -113,6 +115,25 @@ void zkq_kick(struct zk_queue *q, struct zone_plug *p)
 /* ---- the io_uring engine ---- */
 
 #ifdef ZK_HAVE_URING
+/* Ring I/Os are over 4 KiB (a batch's iovecs): keep them, no malloc per
+ * write.  Only the queue's owner thread issues and reaps them. */
+static struct zkq_io *io_alloc(struct zk_queue *q)
+{
+	struct zkq_io *io = q->free_ios;
+
+	if (io)
+		q->free_ios = io->next_free;
+	else
+		io = malloc(sizeof(*io));
+	return io;
+}
+
+static void io_free(struct zk_queue *q, struct zkq_io *io)
+{
+	io->next_free = q->free_ios;
+	q->free_ios = io;
+}
+
 static struct io_uring_sqe *get_sqe(struct zk_queue *q)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&q->ring);
@@ -144,7 +165,7 @@ int zkq_issue_batch(struct zk_queue *q, struct zk_dev *d, struct zone_plug *p)
 	struct zkq_io *io;
 	int ret = -EOPNOTSUPP;
 
-	if (!q->uring || !d->ops->io_get || !(io = malloc(sizeof(*io))))
+	if (!q->uring || !d->ops->io_get || !(io = io_alloc(q)))
 		return -EOPNOTSUPP;
 	io->kind = IO_BATCH;
 	io->zone = p->zone;
@@ -166,7 +187,7 @@ int zkq_issue_batch(struct zk_queue *q, struct zk_dev *d, struct zone_plug *p)
 	pthread_mutex_lock(&s->lock);
 	if (ret) {
 		batch_untake(p, &io->b);
-		free(io);
+		io_free(q, io);
 	}
 	return ret;
 }
@@ -185,7 +206,7 @@ static void finish_batch_io(struct zk_queue *q, struct zkq_io *io, int res)
 	plug_put_if_idle(s, p);
 	pthread_mutex_unlock(&s->lock);
 	zs_recheck_implicit(d);
-	free(io);
+	io_free(q, io);
 }
 
 static void finish_single_io(struct zk_queue *q, struct zkq_io *io, int res)
@@ -207,7 +228,7 @@ static void finish_single_io(struct zk_queue *q, struct zkq_io *io, int res)
 	r->result = ret < 0 ? (int)ret : 0;
 	r->done = true;
 	zkq_post(q, r);
-	free(io);
+	io_free(q, io);
 }
 
 /* A conventional-zone write or a read: straight to the ring.  -EOPNOTSUPP:
@@ -221,7 +242,7 @@ static int submit_single(struct zk_queue *q, struct zk_req *r)
 	bool write = r->kind != REQ_READ;
 	int ret;
 
-	if (!d->ops->io_get || !(io = malloc(sizeof(*io))))
+	if (!d->ops->io_get || !(io = io_alloc(q)))
 		return -EOPNOTSUPP;
 	io->kind = IO_SINGLE;
 	io->zone = z;
@@ -233,7 +254,7 @@ static int submit_single(struct zk_queue *q, struct zk_req *r)
 	if (!sqe) {
 		if (!ret)
 			d->ops->io_put(d, z, &io->b.io, -EAGAIN, r->len, write);
-		free(io);
+		io_free(q, io);
 		return -EOPNOTSUPP;
 	}
 	if (write)
@@ -308,6 +329,12 @@ static void uring_exit(struct zk_queue *q)
 {
 	io_uring_queue_exit(&q->ring);
 	close(q->efd);
+	while (q->free_ios) {
+		struct zkq_io *io = q->free_ios;
+
+		q->free_ios = io->next_free;
+		free(io);
+	}
 }
 #else
 int zkq_issue_batch(struct zk_queue *q, struct zk_dev *d, struct zone_plug *p)

@@ -199,6 +199,7 @@ struct zone_plug {
 struct zk_stripe {
 	pthread_mutex_t lock;
 	struct zone_plug *plugs;
+	struct zone_plug *spare; /* one freed plug kept: no malloc per append */
 } __attribute__((aligned(64)));
 
 /* ------------------------------------------------------------------ */
