@@ -56,7 +56,7 @@ struct emu {
 	/* Zone file sizes from the snapshot of the last clean close, while
 	 * the device is being opened; then whether the wps came from it
 	 * (each zone's file is checked at its first write: unchecked). */
-	uint64_t *snap;
+	int snap_fd;             /* -1: none */
 	bool from_snapshot, learnt;
 	_Atomic uint64_t *unchecked;
 };
@@ -327,39 +327,71 @@ struct snapshot_head {
 	uint64_t nr_zones, zone_size, capacity, checksum;
 };
 
-static uint64_t snapshot_sum(const uint64_t *v, uint64_t n)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a over the words */
+#define SNAPSHOT_FNV_SEED 1469598103934665603ULL
 
-	for (uint64_t i = 0; i < n; i++)
+static uint64_t snapshot_sum_more(uint64_t h, const uint64_t *v, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) /* FNV-1a over the words */
 		h = (h ^ v[i]) * 1099511628211ULL;
 	return h;
+}
+
+static uint64_t snapshot_sum(const uint64_t *v, uint64_t n)
+{
+	return snapshot_sum_more(SNAPSHOT_FNV_SEED, v, n);
+}
+
+/* Check the snapshot a chunk at a time (it is not kept in memory: the
+ * sizes are read again as zones are learnt) and keep it open if good. */
+static bool snapshot_valid(struct zk_dev *d, int fd, uint32_t nr)
+{
+	uint64_t chunk[8192], sum = SNAPSHOT_FNV_SEED;
+	struct snapshot_head h;
+	struct stat sb;
+
+	if (fstat(fd, &sb) ||
+	    (uint64_t)sb.st_size != sizeof(h) + (uint64_t)nr * 8 ||
+	    pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    memcmp(h.magic, SNAPSHOT_MAGIC, sizeof(SNAPSHOT_MAGIC) - 1) ||
+	    h.nr_zones != nr || h.zone_size != d->geo.zone_size ||
+	    h.capacity != d->geo.capacity)
+		return false;
+	for (uint32_t z = 0; z < nr; z += 8192) {
+		uint32_t n = nr - z < 8192 ? nr - z : 8192;
+
+		if (pread(fd, chunk, n * 8, (off_t)(sizeof(h) + (uint64_t)z * 8)) !=
+		    (ssize_t)(n * 8))
+			return false;
+		sum = snapshot_sum_more(sum, chunk, n);
+	}
+	return sum == h.checksum;
 }
 
 static void snapshot_load(struct zk_dev *d)
 {
 	struct emu *e = emu_of(d);
 	uint32_t nr = zk_geometry_nr_zones(&d->geo);
-	size_t size = sizeof(struct snapshot_head) + (size_t)nr * 8, len;
-	struct snapshot_head *h;
+	int fd;
 
 	if (nr < SNAPSHOT_MIN_ZONES)
 		return;
-	h = malloc(size + 1);
-	if (!h)
+	fd = openat(e->dirfd, SNAPSHOT_FILE, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return;
-	if (read_small_file(e->dirfd, SNAPSHOT_FILE, (char *)h, size + 1, &len) ||
-	    len != size || memcmp(h->magic, SNAPSHOT_MAGIC, sizeof(SNAPSHOT_MAGIC) - 1) ||
-	    h->nr_zones != nr || h->zone_size != d->geo.zone_size ||
-	    h->capacity != d->geo.capacity ||
-	    h->checksum != snapshot_sum((uint64_t *)(h + 1), nr)) {
-		free(h);
-		return;
-	}
-	e->snap = malloc((size_t)nr * 8);
-	if (e->snap)
-		memcpy(e->snap, h + 1, (size_t)nr * 8);
-	free(h);
+	if (snapshot_valid(d, fd, nr))
+		e->snap_fd = fd;
+	else
+		close(fd);
+}
+
+/* Sizes of zones [first, first + nr) from the snapshot. */
+static int snapshot_sizes(struct emu *e, uint32_t first, uint32_t nr,
+			  uint64_t *sizes)
+{
+	off_t off = (off_t)(sizeof(struct snapshot_head) + (uint64_t)first * 8);
+
+	return pread(e->snap_fd, sizes, (size_t)nr * 8, off) == (ssize_t)nr * 8 ?
+		0 : -EUCLEAN;
 }
 
 /* After open: forget the snapshot, and delete it before the first write. */
@@ -368,10 +400,10 @@ static void emu_learnt(struct zk_dev *d)
 	struct emu *e = emu_of(d);
 
 	e->learnt = true;
-	if (!e->snap)
+	if (e->snap_fd < 0)
 		return;
-	free(e->snap);
-	e->snap = NULL;
+	close(e->snap_fd);
+	e->snap_fd = -1;
 	if (e->oflags == O_RDONLY)
 		return;
 	e->from_snapshot = true;
@@ -483,6 +515,7 @@ static int emu_open(struct zk_dev *d, const char *path, unsigned int flags)
 	if (!e)
 		return -ENOMEM;
 	d->priv = e;
+	e->snap_fd = -1;
 	e->oflags = flags & ZK_RDONLY ? O_RDONLY : O_RDWR;
 	pthread_mutex_init(&e->marks_lock, NULL);
 	e->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -536,7 +569,8 @@ static void emu_close(struct zk_dev *d)
 	free(e->slots);
 	free(e->dirty);
 	free(e->marks);
-	free(e->snap);
+	if (e->snap_fd >= 0)
+		close(e->snap_fd);
 	free((void *)e->unchecked);
 	free(e);
 	d->priv = NULL;
@@ -573,7 +607,7 @@ static int seq_zone_state(struct zk_dev *d, uint32_t z, uint64_t size,
 	return 0;
 }
 
-/* A zone file's size: from the snapshot while opening, else stat(). */
+/* A zone file's size, by stat(). */
 static int zone_file_size(struct zk_dev *d, uint32_t z, uint64_t *size)
 {
 	struct emu *e = emu_of(d);
@@ -581,10 +615,6 @@ static int zone_file_size(struct zk_dev *d, uint32_t z, uint64_t *size)
 	struct stat sb;
 
 	*size = 0;
-	if (e->snap) {
-		*size = e->snap[z];
-		return 0;
-	}
 	zone_file_name(&d->geo, z, name);
 	if (fstatat(e->dirfd, name, &sb, AT_SYMLINK_NOFOLLOW))
 		return errno == ENOENT ? -EUCLEAN : -errno;
@@ -597,28 +627,35 @@ static int zone_file_size(struct zk_dev *d, uint32_t z, uint64_t *size)
 static int emu_report(struct zk_dev *d, uint32_t first, uint32_t nr,
 		      struct zk_zone_state *out)
 {
-	uint64_t size;
-	int ret;
+	struct emu *e = emu_of(d);
+	uint64_t *snap = NULL, size;
+	int ret = 0;
 
-	for (uint32_t i = 0; i < nr; i++) {
+	if (e->snap_fd >= 0) { /* opening: the sizes of the last clean close */
+		snap = malloc((size_t)nr * 8);
+		ret = snap ? snapshot_sizes(e, first, nr, snap) : -ENOMEM;
+	}
+	for (uint32_t i = 0; i < nr && !ret; i++) {
 		uint32_t z = first + i;
 
-		ret = zone_file_size(d, z, &size);
+		if (snap)
+			size = snap[i];
+		else
+			ret = zone_file_size(d, z, &size);
 		if (ret)
-			return ret;
+			break;
 		if (zk_zone_is_conv(d, z)) {
 			if (size != zk_zone_len(d, z))
-				return -EUCLEAN;
+				ret = -EUCLEAN;
 			out[i].type = ZK_ZONE_CONVENTIONAL;
 			out[i].cond = ZK_COND_NOT_WP;
 			out[i].wp = 0;
 			continue;
 		}
 		ret = seq_zone_state(d, z, size, &out[i]);
-		if (ret)
-			return ret;
 	}
-	return 0;
+	free(snap);
+	return ret;
 }
 
 static int emu_zone_op(struct zk_dev *d, enum zk_op op, uint32_t z)
