@@ -28,7 +28,7 @@ static void imp_list_add(struct zk_res *r, uint32_t z)
 	if (!r->imp)
 		return; /* no open limit: nothing to pick from */
 	if (r->nr_imp_listed == r->imp_room) {
-		uint32_t room = r->imp_room * 2;
+		uint32_t room = r->imp_room ? r->imp_room * 2 : 8;
 		uint32_t *bigger = realloc(r->imp, room * sizeof(*bigger));
 
 		if (!bigger)

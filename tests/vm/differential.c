@@ -368,21 +368,33 @@ static long long t_zone_op(struct target *t, enum zk_op op, uint32_t z)
  * (BLKRESETZONE of the whole device) but no open/close/finish-all: the raw
  * run applies zonekit's rule (include/zonekit.h) zone by zone in zone
  * order, to each zone whose condition, read again before each zone, the
- * operation applies to, and stops at the first error. */
+ * operation applies to, and stops at the first error.  Open-all, as ZBC's
+ * OPEN ALL, takes only the zones CLOSED when it starts (not those it
+ * closes implicitly on the way). */
 static long long t_all(struct target *t, enum zk_op op)
 {
 	struct blk_zone_range r = { 0, t->g.cap >> 9 };
+	bool was_closed[1024] = { false };
 
 	if (t->zk)
 		return zk_zone_op(t->zk, op, 0, t->g.cap);
 	if (op == ZK_OP_RESET)
 		return ioctl(t->fd, BLKRESETZONE, &r) ? -errno : 0;
+	for (uint32_t z = t->g.nconv; op == ZK_OP_OPEN && z < t->g.nz; z++) {
+		struct vm_dzone dz;
+
+		if (z >= 1024 || vm_raw_report(t->fd, t->g.zs, z, 1, &dz))
+			return -EIO;
+		was_closed[z] = dz.cond == ZK_COND_CLOSED;
+	}
 	for (uint32_t z = t->g.nconv; z < t->g.nz; z++) {
 		struct vm_dzone dz;
 		unsigned int c;
 		bool applies;
 		long long ret;
 
+		if (op == ZK_OP_OPEN && !was_closed[z])
+			continue;
 		if (vm_raw_report(t->fd, t->g.zs, z, 1, &dz))
 			return -EIO;
 		c = dz.cond;
