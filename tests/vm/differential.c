@@ -659,7 +659,7 @@ static int run(const char *kind, const char *path, const char *like,
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	fprintf(f, "# end\n");
 	fclose(f);
-	printf("differential %s %s: %lu ops in %.1f s%s", kind, path, nops,
+	printf("differential %s %s: %lu ops in %.1f s%s", kind, path ? path : "-", nops,
 	       b.tv_sec - a.tv_sec + (b.tv_nsec - a.tv_nsec) / 1e9,
 	       strcmp(kind, "zk") ? "\n" : "");
 	if (!strcmp(kind, "zk"))
