@@ -4,7 +4,7 @@
 # Idempotent and quick when everything is there already.
 set -euo pipefail
 
-packages=(meson ninja-build pkg-config gcc clang libc6-dev liburing-dev
+packages=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev libc6-dev liburing-dev
           python3 jq valgrind cppcheck clang-tidy man-db)
 # the zone map tests render pages in headless Chromium
 packages+=(chromium fonts-dejavu-core)

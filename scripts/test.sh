@@ -52,7 +52,8 @@ meson_run build
 meson_run build-asan -Db_sanitize=address,undefined -Db_lundef=false \
 	-Dbench=false -- --no-suite map
 meson_run build-tsan -Db_sanitize=thread -Db_lundef=false -Dbench=false \
-	-Dc_args=-O1 -- --suite concurrent
+	-Dc_args=-O1 -- --suite concurrent --no-suite crash
+step "fuzz (libFuzzer, 30 s a target)" tests/reliability/fuzz/fuzz.sh -t 30
 step "cppcheck" cppcheck --quiet --error-exitcode=1 --std=c11 \
 	--enable=warning,portability --inline-suppr -I include -I src src tools
 step "clang-tidy" bash -c 'clang-tidy --quiet -p build src/*.c 2>/dev/null | { ! grep -E "warning:|error:"; }'

@@ -315,7 +315,13 @@ static void recover_batch(struct zk_dev *d, struct zk_stripe *s,
 	p->head = NULL;
 	p->tailp = &p->head;
 	if (ret < 0) {
+		/* Where the wp is, nobody knows: no write may go to the zone
+		 * until it is re-learnt (zk_resync), so it is OFFLINE meanwhile. */
+		struct zk_zone_state lost = { .type = d->seq_type,
+					      .cond = ZK_COND_OFFLINE };
+
 		zs_rewind(d, p, batch->off);
+		zs_learn(d, z, &lost);
 		fail_list(r, ret);
 		fail_list(rest, ret);
 	} else {

@@ -52,6 +52,8 @@ struct emu {
 	uint32_t nr_slots;
 	_Atomic uint64_t *dirty; /* a bit per zone written since the last flush */
 	pthread_mutex_t marks_lock;
+	pthread_mutex_t flush_lock; /* a flush returns after the one before it */
+	bool flushed_once;
 	uint8_t *marks;          /* per zone: 0, READONLY or OFFLINE; NULL: none */
 	/* Zone file sizes from the snapshot of the last clean close, while
 	 * the device is being opened; then whether the wps came from it
@@ -171,12 +173,17 @@ static void mark_dirty(struct emu *e, uint32_t z)
 static int read_small_file(int dirfd, const char *name, char *buf, size_t size,
 			   size_t *len)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+	struct stat sb;
 	ssize_t n;
 
 	*len = 0;
 	if (fd < 0)
-		return -errno;
+		return errno == ELOOP ? -EUCLEAN : -errno;
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) { /* a FIFO would block */
+		close(fd);
+		return -EUCLEAN;
+	}
 	n = read(fd, buf, size);
 	close(fd);
 	if (n < 0)
@@ -216,9 +223,15 @@ static int marks_load(struct zk_dev *d)
 {
 	struct emu *e = emu_of(d);
 	char *buf, *line, *save;
-	size_t len, size = 64 + (size_t)d->nr_zones * 24;
+	size_t len, size;
+	struct stat sb;
 	int ret;
 
+	if (fstatat(e->dirfd, CONDITIONS_FILE, &sb, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > (uint64_t)d->nr_zones * 24)
+		return -EUCLEAN;
+	size = (size_t)sb.st_size + 2;
 	buf = malloc(size);
 	if (!buf)
 		return -ENOMEM;
@@ -504,6 +517,20 @@ static int snapshot_create(int dirfd, const struct zk_geometry *g)
 
 /* ---- the backend operations ---- */
 
+/* Before allocating anything a zone: does the device have as many zones as
+ * its geometry claims? */
+static int last_zone_file_exists(struct zk_dev *d)
+{
+	char name[NAME_MAX_LEN];
+	struct stat sb;
+
+	zone_file_name(&d->geo, d->nr_zones - 1, name);
+	if (fstatat(emu_of(d)->dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) ||
+	    !S_ISREG(sb.st_mode))
+		return -EUCLEAN;
+	return 0;
+}
+
 static int emu_open(struct zk_dev *d, const char *path, unsigned int flags)
 {
 	struct emu *e = calloc(1, sizeof(*e));
@@ -518,6 +545,7 @@ static int emu_open(struct zk_dev *d, const char *path, unsigned int flags)
 	e->snap_fd = -1;
 	e->oflags = flags & ZK_RDONLY ? O_RDONLY : O_RDWR;
 	pthread_mutex_init(&e->marks_lock, NULL);
+	pthread_mutex_init(&e->flush_lock, NULL);
 	e->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (e->dirfd < 0) {
 		ret = -errno;
@@ -538,6 +566,9 @@ static int emu_open(struct zk_dev *d, const char *path, unsigned int flags)
 		goto fail;
 	}
 	d->nr_zones = zk_geometry_nr_zones(&d->geo);
+	ret = last_zone_file_exists(d);
+	if (ret)
+		goto fail;
 	e->dirty = calloc((d->nr_zones + 63) / 64, sizeof(*e->dirty));
 	ret = e->dirty ? slots_init(d) : -ENOMEM;
 	if (!ret)
@@ -566,6 +597,7 @@ static void emu_close(struct zk_dev *d)
 	if (e->dirfd >= 0)
 		close(e->dirfd); /* drops the flock */
 	pthread_mutex_destroy(&e->marks_lock);
+	pthread_mutex_destroy(&e->flush_lock);
 	free(e->slots);
 	free(e->dirty);
 	free(e->marks);
@@ -799,7 +831,7 @@ static int flush_zone(struct zk_dev *d, uint32_t z)
 	return ret;
 }
 
-static int emu_flush(struct zk_dev *d)
+static int flush_dirty_zones(struct zk_dev *d)
 {
 	struct emu *e = emu_of(d);
 	uint32_t words = (d->nr_zones + 63) / 64;
@@ -819,6 +851,26 @@ static int emu_flush(struct zk_dev *d)
 		}
 	}
 	return 0;
+}
+
+/* Flushes are serialised: a second caller must not find the dirty bits
+ * taken by a flush still syncing and return early.  The first flush of a
+ * handle syncs the whole file system once, for what earlier handles (or a
+ * crashed process) left unflushed, as a device's cache flush would. */
+static int emu_flush(struct zk_dev *d)
+{
+	struct emu *e = emu_of(d);
+	int ret = 0;
+
+	pthread_mutex_lock(&e->flush_lock);
+	if (!e->flushed_once) {
+		ret = syncfs(e->dirfd) ? -errno : 0;
+		e->flushed_once = !ret;
+	}
+	if (!ret)
+		ret = flush_dirty_zones(d);
+	pthread_mutex_unlock(&e->flush_lock);
+	return ret;
 }
 
 /* ---- the io_uring path ---- */
