@@ -151,9 +151,14 @@ static bool keep_tmpdirs(void)
 	return keep && *keep && strcmp(keep, "0");
 }
 
+static pid_t tmpdirs_owner;
+
 static void rm_tmpdirs(void)
 {
 	int i;
+
+	if (getpid() != tmpdirs_owner)
+		return;
 
 	for (i = 0; i < nr_tmpdirs; i++) {
 		if (!tmpdirs[i])
@@ -179,8 +184,10 @@ const char *t_tmpdir(void)
 	snprintf(buf, sizeof(buf), "%s/zktest-%s-XXXXXX", base, program_invocation_short_name);
 	if (!mkdtemp(buf))
 		T_FAIL("mkdtemp(%s): %s", buf, strerror(errno));
-	if (nr_tmpdirs == 0)
+	if (nr_tmpdirs == 0) {
+		tmpdirs_owner = getpid(); /* not a forked child's to remove */
 		atexit(rm_tmpdirs);
+	}
 	tmpdirs[nr_tmpdirs] = strdup(buf);
 	if (!tmpdirs[nr_tmpdirs])
 		T_FAIL("strdup: out of memory");
