@@ -50,7 +50,7 @@ meson_run() { # builddir, meson setup args..., -- meson test args...
 
 meson_run build
 meson_run build-asan -Db_sanitize=address,undefined -Db_lundef=false \
-	-Dbench=false -- --no-suite map
+	-Dbench=false -- --no-suite map --no-suite valgrind
 meson_run build-tsan -Db_sanitize=thread -Db_lundef=false -Dbench=false \
 	-Dc_args=-O1 -- --suite concurrent --no-suite crash
 step "fuzz (libFuzzer, 30 s a target)" tests/reliability/fuzz/fuzz.sh -t 30
