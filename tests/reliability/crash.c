@@ -620,9 +620,28 @@ static void check_round(uint32_t round)
 	t_ctx("%s round %u", mode_names[S.mode], round);
 	/* 1. The device opens, read-write, and a resync agrees. */
 	ret = zk_open(S.path, 0, &dev);
-	if (ret)
-		T_FAIL("the device does not open after the crash: %s",
-		       t_errname(ret));
+	if (ret) {
+		/* Say which zone files look wrong. */
+		char files[2048] = "";
+
+		for (uint32_t z = 0; z < NR_ZONES; z++) {
+			char name[PATH_MAX];
+			struct stat st;
+			size_t n = strlen(files);
+
+			zone_file(z, name, sizeof(name));
+			if (stat(name, &st))
+				snprintf(files + n, sizeof(files) - n,
+					 " zone %u: %s;", z, strerror(errno));
+			else if (z ? (st.st_size % BS || (uint64_t)st.st_size > zcap(z)) :
+				 (uint64_t)st.st_size != zlen(0))
+				snprintf(files + n, sizeof(files) - n,
+					 " zone %u: size %lld;", z,
+					 (long long)st.st_size);
+		}
+		T_FAIL("the device does not open after the crash: %s (zone "
+		       "files:%s)", t_errname(ret), files[0] ? files : " all fine");
+	}
 	T_OK(zk_report(dev, 0, zones, &nr));
 	T_EQ(nr, NR_ZONES);
 	T_OK(zk_resync(dev));
