@@ -76,7 +76,9 @@ cat "$K/initramfs.cpio.gz" "$T/extra.cpio.gz" > "$T/initrd"
 CMDLINE="console=ttyS0 loglevel=3 oops=panic panic=-1 zk_zns=${ZNS:-0}"
 [ -z "$NULLB" ] || CMDLINE="$CMDLINE zk_nullb=$NULLB"
 [ -z "$CFS" ] || CMDLINE="$CMDLINE zk_cfs=$CFS"
-QEMU=(qemu-system-x86_64 -machine q35 -accel "tcg,thread=${ZKVM_TCG_THREAD:-single}" -cpu max -smp 2 -m 1G
+# TCG, not KVM: /dev/kvm exists on these machines but guests fail on it ("KVM
+# internal error", MSR 0x10a) with every -cpu model tried.  ZKVM_MEM: guest memory.
+QEMU=(qemu-system-x86_64 -machine q35 -accel "tcg,thread=${ZKVM_TCG_THREAD:-single}" -cpu max -smp 2 -m "${ZKVM_MEM:-1G}"
 	-nodefaults -display none -no-reboot -monitor none -serial stdio
 	-kernel "$KERNEL" -initrd "$T/initrd" -append "$CMDLINE $APPEND"
 	-virtfs "local,path=$T/share,mount_tag=zk,security_model=none,id=zk")
