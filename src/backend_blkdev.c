@@ -10,8 +10,8 @@
  *
  * O_DIRECT wants buffer addresses and lengths aligned to the logical block.
  * Lengths always are (the core checks them); callers' buffers come from
- * malloc and are not, so such data is copied through bounce buffers of
- * BOUNCE_SIZE bytes, kept in a small pool.
+ * malloc and are not, so such data is copied through bounce buffers
+ * (bounce.c).
  *
  * Geometry: zonekit models a device as conventional zones first, then
  * sequential zones of one type that all share one zone capacity (a smaller
@@ -34,17 +34,13 @@
 #include "zk_internal.h"
 
 #define SECTOR_SHIFT 9
-#define BOUNCE_SIZE (1u << 20)
-#define BOUNCE_POOL 8    /* buffers kept; more are allocated per call */
 #define REPORT_CHUNK 256 /* zones asked of the kernel per BLKREPORTZONE */
 #define LOCAL_IOV 64
 
 struct blkdev {
 	int fd;
 	dev_t rdev;
-	pthread_mutex_t pool_lock;
-	void *pool[BOUNCE_POOL];
-	unsigned int nr_pooled;
+	struct zk_bounce_pool bounce;
 };
 
 static struct blkdev *bd_of(struct zk_dev *d) { return d->priv; }
@@ -322,7 +318,7 @@ static int bd_open(struct zk_dev *d, const char *path, unsigned int flags)
 	if (!b)
 		return -ENOMEM;
 	d->priv = b;
-	pthread_mutex_init(&b->pool_lock, NULL);
+	zk_bounce_init(&b->bounce);
 	/* One writer at a time, as on the emulated device: O_EXCL claims the
 	 * device, so another O_EXCL opener or a mount gets EBUSY.  Plain opens
 	 * (blkzone --force, readers) still work. */
@@ -360,9 +356,7 @@ static void bd_close(struct zk_dev *d)
 		return;
 	if (b->fd >= 0)
 		close(b->fd);
-	while (b->nr_pooled)
-		free(b->pool[--b->nr_pooled]);
-	pthread_mutex_destroy(&b->pool_lock);
+	zk_bounce_destroy(&b->bounce);
 	free(b);
 	d->priv = NULL;
 }
@@ -398,33 +392,6 @@ static int bd_zone_op(struct zk_dev *d, enum zk_op op, uint32_t z)
 		ret = ioctl(bd_of(d)->fd, req, &range);
 	while (ret && errno == EINTR);
 	return ret ? -errno : 0;
-}
-
-/* ---- bounce buffers ---- */
-
-static void *bounce_get(struct blkdev *b)
-{
-	void *buf = NULL;
-
-	pthread_mutex_lock(&b->pool_lock);
-	if (b->nr_pooled)
-		buf = b->pool[--b->nr_pooled];
-	pthread_mutex_unlock(&b->pool_lock);
-	/* Page aligned: good for any logical block size. */
-	if (!buf && posix_memalign(&buf, 4096, BOUNCE_SIZE))
-		buf = NULL;
-	return buf;
-}
-
-static void bounce_put(struct blkdev *b, void *buf)
-{
-	pthread_mutex_lock(&b->pool_lock);
-	if (b->nr_pooled < BOUNCE_POOL) {
-		b->pool[b->nr_pooled++] = buf;
-		buf = NULL;
-	}
-	pthread_mutex_unlock(&b->pool_lock);
-	free(buf);
 }
 
 static bool is_aligned(const void *p, size_t len, uint32_t bs)
@@ -499,33 +466,20 @@ static ssize_t write_direct(int fd, const struct iovec *iov, int cnt,
 static ssize_t write_bounced(struct blkdev *b, const struct iovec *iov,
 			     int cnt, uint64_t off, size_t total)
 {
-	char *buf = bounce_get(b);
-	size_t done = 0, in_iov = 0;
+	struct zk_iov_cursor c = { .iov = iov, .cnt = cnt };
+	char *buf = zk_bounce_get(&b->bounce);
+	size_t done = 0;
 	ssize_t ret = 0;
 
 	if (!buf)
 		return -ENOMEM;
 	while (done < total && ret >= 0) {
-		size_t fill = 0;
+		size_t fill = zk_bounce_fill(buf, &c);
 
-		while (fill < BOUNCE_SIZE && cnt > 0) {
-			size_t n = iov->iov_len - in_iov;
-
-			if (n > BOUNCE_SIZE - fill)
-				n = BOUNCE_SIZE - fill;
-			memcpy(buf + fill, (const char *)iov->iov_base + in_iov, n);
-			fill += n;
-			in_iov += n;
-			if (in_iov == iov->iov_len) {
-				iov++;
-				cnt--;
-				in_iov = 0;
-			}
-		}
 		ret = pwrite_all(b->fd, buf, fill, off + done);
 		done += fill;
 	}
-	bounce_put(b, buf);
+	zk_bounce_put(&b->bounce, buf);
 	return ret < 0 ? ret : (ssize_t)done;
 }
 
@@ -581,18 +535,18 @@ static ssize_t bd_pread(struct zk_dev *d, uint32_t z, void *buf, size_t len,
 	(void)z;
 	if (is_aligned(buf, len, d->geo.block_size))
 		return pread_all(b->fd, buf, len, off);
-	bounce = bounce_get(b);
+	bounce = zk_bounce_get(&b->bounce);
 	if (!bounce)
 		return -ENOMEM;
 	while (done < len && ret >= 0) {
-		size_t n = len - done < BOUNCE_SIZE ? len - done : BOUNCE_SIZE;
+		size_t n = len - done < ZK_BOUNCE_SIZE ? len - done : ZK_BOUNCE_SIZE;
 
 		ret = pread_all(b->fd, bounce, n, off + done);
 		if (ret >= 0)
 			memcpy((char *)buf + done, bounce, n);
 		done += n;
 	}
-	bounce_put(b, bounce);
+	zk_bounce_put(&b->bounce, bounce);
 	return ret < 0 ? ret : (ssize_t)len;
 }
 

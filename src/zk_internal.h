@@ -79,6 +79,35 @@ extern const struct zk_backend_ops zk_emu_ops;
 extern const struct zk_backend_ops zk_blkdev_ops;
 
 /* ------------------------------------------------------------------ */
+/* Bounce buffers for O_DIRECT (bounce.c) */
+
+#define ZK_BOUNCE_SIZE (1u << 20)
+#define ZK_BOUNCE_POOL 8 /* buffers kept; more are allocated per call */
+
+struct zk_bounce_pool {
+	pthread_mutex_t lock;
+	void *buf[ZK_BOUNCE_POOL];
+	unsigned int nr;
+};
+
+/* Where a copy out of an iovec array has got to. */
+struct zk_iov_cursor {
+	const struct iovec *iov;
+	int cnt;
+	size_t in_iov; /* bytes of *iov already copied */
+};
+
+void zk_bounce_init(struct zk_bounce_pool *bp);
+void zk_bounce_destroy(struct zk_bounce_pool *bp);
+void *zk_bounce_get(struct zk_bounce_pool *bp); /* NULL: out of memory */
+void zk_bounce_put(struct zk_bounce_pool *bp, void *buf);
+/* Every base aligned to @mem_align and every length to @len_align? */
+bool zk_iov_aligned(const struct iovec *iov, int cnt, uint32_t mem_align,
+		    uint32_t len_align);
+/* Copy up to ZK_BOUNCE_SIZE bytes from the cursor into @buf. */
+size_t zk_bounce_fill(void *buf, struct zk_iov_cursor *c);
+
+/* ------------------------------------------------------------------ */
 /* Geometry (geometry.c) */
 
 /* Check a geometry and fill in defaults (zone_capacity 0 -> zone_size).
