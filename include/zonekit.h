@@ -29,6 +29,12 @@ extern "C" {
 
 /* zk_open() flags */
 #define ZK_RDONLY 0x1u /* no writes, appends or zone operations: -EBADF */
+/* Emulated device: zone files opened with O_DIRECT, past the page cache (as
+ * the kernel's zoned loop device does by default); unaligned buffers are
+ * bounced.  -EOPNOTSUPP if the file system has no direct I/O, -EINVAL if
+ * the device's block size is below its direct I/O alignment.  A block
+ * device always uses O_DIRECT. */
+#define ZK_DIRECT 0x2u
 
 /* Geometry of an emulated device (zk_create) and limits of any device. */
 struct zk_geometry {

@@ -48,6 +48,11 @@ struct fd_handle {
 struct emu {
 	int dirfd;
 	int oflags;
+	/* ZK_DIRECT: O_DIRECT zone files; buffers whose addresses are not
+	 * multiples of mem_align or lengths of len_align are bounced. */
+	bool direct;
+	uint32_t mem_align, len_align;
+	struct zk_bounce_pool bounce;
 	struct fd_slot *slots;
 	uint32_t nr_slots;
 	_Atomic uint64_t *dirty; /* a bit per zone written since the last flush */
@@ -531,6 +536,45 @@ static int last_zone_file_exists(struct zk_dev *d)
 	return 0;
 }
 
+/* ZK_DIRECT: can the file system do direct I/O on the zone files, and at
+ * which alignment?  Asked of the last zone's file (every zone file is on
+ * the same file system).  statx() knows the alignment on most local file
+ * systems (Linux 6.1 on); where it does not say, an O_DIRECT open that
+ * succeeds is taken to mean the logical block size and page-aligned
+ * memory, the strictest anyone asks for. */
+static int direct_io_setup(struct zk_dev *d)
+{
+	struct emu *e = emu_of(d);
+	char name[NAME_MAX_LEN];
+	struct statx stx;
+	int fd;
+
+	zone_file_name(&d->geo, d->nr_zones - 1, name);
+	fd = openat(e->dirfd, name, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (fd < 0)
+		return errno == EINVAL ? -EOPNOTSUPP : -errno;
+	e->mem_align = 4096;
+	e->len_align = d->geo.block_size;
+	if (!statx(fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &stx) &&
+	    (stx.stx_mask & STATX_DIOALIGN) && stx.stx_dio_offset_align) {
+		e->mem_align = stx.stx_dio_mem_align;
+		e->len_align = stx.stx_dio_offset_align;
+	}
+	close(fd);
+	if (!e->len_align || d->geo.block_size % e->len_align)
+		return -EINVAL;
+	e->direct = true;
+	e->oflags |= O_DIRECT;
+	return 0;
+}
+
+/* May this data go to or from an O_DIRECT zone file as it is? */
+static bool direct_ok(const struct emu *e, const struct iovec *iov, int cnt)
+{
+	return !e->direct ||
+	       zk_iov_aligned(iov, cnt, e->mem_align, e->len_align);
+}
+
 static int emu_open(struct zk_dev *d, const char *path, unsigned int flags)
 {
 	struct emu *e = calloc(1, sizeof(*e));
@@ -544,6 +588,7 @@ static int emu_open(struct zk_dev *d, const char *path, unsigned int flags)
 	d->priv = e;
 	e->snap_fd = -1;
 	e->oflags = flags & ZK_RDONLY ? O_RDONLY : O_RDWR;
+	zk_bounce_init(&e->bounce);
 	pthread_mutex_init(&e->marks_lock, NULL);
 	pthread_mutex_init(&e->flush_lock, NULL);
 	e->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -567,6 +612,8 @@ static int emu_open(struct zk_dev *d, const char *path, unsigned int flags)
 	}
 	d->nr_zones = zk_geometry_nr_zones(&d->geo);
 	ret = last_zone_file_exists(d);
+	if (!ret && (flags & ZK_DIRECT))
+		ret = direct_io_setup(d);
 	if (ret)
 		goto fail;
 	e->dirty = calloc((d->nr_zones + 63) / 64, sizeof(*e->dirty));
@@ -598,6 +645,7 @@ static void emu_close(struct zk_dev *d)
 		close(e->dirfd); /* drops the flock */
 	pthread_mutex_destroy(&e->marks_lock);
 	pthread_mutex_destroy(&e->flush_lock);
+	zk_bounce_destroy(&e->bounce);
 	free(e->slots);
 	free(e->dirty);
 	free(e->marks);
@@ -753,6 +801,32 @@ static size_t write_all(int fd, struct iovec *iov, int cnt, uint64_t foff,
 	return done;
 }
 
+/* ZK_DIRECT with a buffer O_DIRECT cannot take: through bounce buffers, a
+ * chunk at a time (one write is in flight per zone: chunks go in order).
+ * Same contract as write_all. */
+static size_t write_bounced(struct emu *e, int fd, const struct iovec *iov,
+			    int cnt, uint64_t foff, int *err)
+{
+	struct zk_iov_cursor c = { .iov = iov, .cnt = cnt };
+	char *buf = zk_bounce_get(&e->bounce);
+	size_t done = 0;
+
+	*err = buf ? 0 : -ENOMEM;
+	while (buf && c.cnt > 0) {
+		struct iovec chunk = { .iov_base = buf };
+		size_t n;
+
+		chunk.iov_len = zk_bounce_fill(buf, &c);
+		n = write_all(fd, &chunk, 1, foff + done, err);
+		done += n;
+		if (*err || n < chunk.iov_len)
+			break;
+	}
+	if (buf)
+		zk_bounce_put(&e->bounce, buf);
+	return done;
+}
+
 static ssize_t emu_pwritev(struct zk_dev *d, uint32_t z,
 			   const struct iovec *iov, int iovcnt, uint64_t off)
 {
@@ -776,7 +850,10 @@ static ssize_t emu_pwritev(struct zk_dev *d, uint32_t z,
 		slot_put(&h);
 		return ret;
 	}
-	done = write_all(h.fd, v, iovcnt, foff, &err);
+	if (direct_ok(emu_of(d), iov, iovcnt))
+		done = write_all(h.fd, v, iovcnt, foff, &err);
+	else
+		done = write_bounced(emu_of(d), h.fd, iov, iovcnt, foff, &err);
 	n = (ssize_t)done;
 	if (done < total && !zk_zone_is_conv(d, z))
 		n = trim_partial_block(d, h.fd, foff, done);
@@ -788,34 +865,65 @@ static ssize_t emu_pwritev(struct zk_dev *d, uint32_t z,
 	return n;
 }
 
-static ssize_t emu_pread(struct zk_dev *d, uint32_t z, void *buf, size_t len,
-			 uint64_t off)
+/* Read what the file has, zeros past its end (the wp), as zloop. */
+static ssize_t read_all(int fd, void *buf, size_t len, uint64_t foff)
 {
-	uint64_t foff = off - zk_zone_start(d, z);
-	struct fd_handle h;
 	size_t done = 0;
-	int ret = slot_get(d, z, &h);
 
-	if (ret)
-		return ret;
 	while (done < len) {
-		ssize_t n = pread(h.fd, (char *)buf + done, len - done,
+		ssize_t n = pread(fd, (char *)buf + done, len - done,
 				  (off_t)(foff + done));
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
-		if (n == 0) { /* past the wp: zeros, as zloop */
+		if (n < 0)
+			return -errno;
+		if (n == 0) {
 			memset((char *)buf + done, 0, len - done);
 			break;
 		}
 		done += (size_t)n;
 	}
+	return (ssize_t)len;
+}
+
+static ssize_t read_bounced(struct emu *e, int fd, void *buf, size_t len,
+			    uint64_t foff)
+{
+	char *bounce = zk_bounce_get(&e->bounce);
+	size_t done = 0;
+	ssize_t ret = 0;
+
+	if (!bounce)
+		return -ENOMEM;
+	while (done < len && ret >= 0) {
+		size_t n = len - done < ZK_BOUNCE_SIZE ? len - done : ZK_BOUNCE_SIZE;
+
+		ret = read_all(fd, bounce, n, foff + done);
+		if (ret >= 0)
+			memcpy((char *)buf + done, bounce, n);
+		done += n;
+	}
+	zk_bounce_put(&e->bounce, bounce);
+	return ret < 0 ? ret : (ssize_t)len;
+}
+
+static ssize_t emu_pread(struct zk_dev *d, uint32_t z, void *buf, size_t len,
+			 uint64_t off)
+{
+	struct iovec v = { .iov_base = buf, .iov_len = len };
+	uint64_t foff = off - zk_zone_start(d, z);
+	struct fd_handle h;
+	ssize_t ret = slot_get(d, z, &h);
+
+	if (ret)
+		return ret;
+	if (direct_ok(emu_of(d), &v, 1))
+		ret = read_all(h.fd, buf, len, foff);
+	else
+		ret = read_bounced(emu_of(d), h.fd, buf, len, foff);
 	slot_put(&h);
-	return ret ? ret : (ssize_t)len;
+	return ret;
 }
 
 static int flush_zone(struct zk_dev *d, uint32_t z)
@@ -880,9 +988,11 @@ static int emu_io_get(struct zk_dev *d, uint32_t z, uint64_t off,
 		      struct zk_io_ref *ref)
 {
 	struct fd_handle h;
-	int ret = slot_get(d, z, &h);
+	int ret;
 
-	(void)iov, (void)iovcnt; /* buffered: any alignment */
+	if (!direct_ok(emu_of(d), iov, iovcnt))
+		return -EOPNOTSUPP; /* the synchronous path bounces it */
+	ret = slot_get(d, z, &h);
 	if (ret)
 		return ret;
 	if (write && check_against_file(d, z, h.fd, off - zk_zone_start(d, z))) {

@@ -153,7 +153,7 @@ ZK_EXPORT int zk_open(const char *path, unsigned int flags, struct zk_dev **devp
 	struct zk_dev *d;
 	int ret;
 
-	if (!path || !devp || (flags & ~ZK_RDONLY))
+	if (!path || !devp || (flags & ~(ZK_RDONLY | ZK_DIRECT)))
 		return -EINVAL;
 	d = calloc(1, sizeof(*d));
 	if (!d)

@@ -204,7 +204,7 @@ static void bad_open_paths(void)
 	snprintf(p, sizeof(p), "%s/seq-000001", other); /* looks like one */
 	write_file(p, "", 0);
 	before = rel_dir_listing(base);
-	for (unsigned int fl = 0; fl <= ZK_RDONLY; fl++) {
+	for (unsigned int fl = 0; fl <= (ZK_RDONLY | ZK_DIRECT); fl++) {
 		t_ctx("zk_open flags %#x", fl);
 		BAD(zk_open(NULL, fl, &dev), -EINVAL);
 		BAD(zk_open(empty, fl, NULL), -EINVAL);
@@ -217,7 +217,7 @@ static void bad_open_paths(void)
 		REL_DIR_SAME(base, before);
 	}
 	t_ctx("zk_open bad flags");
-	BAD(zk_open(empty, 0x2, &dev), -EINVAL);
+	BAD(zk_open(empty, 0x4, &dev), -EINVAL);
 	BAD(zk_open(empty, ~0u, &dev), -EINVAL);
 	REL_DIR_SAME(base, before);
 	if (dev != (struct zk_dev *)&dev)
