@@ -114,6 +114,7 @@ struct opts {
 	enum raw_order raw_order;
 	bool queue_threads;
 	bool raw_direct;
+	bool direct;       /* --direct: ZK_DIRECT and O_DIRECT raw writes */
 	bool progress;
 	bool verbose;
 };
@@ -303,6 +304,8 @@ static void usage(FILE *f)
 "  --queue-threads   append-queue on the thread engine (ZK_QUEUE_THREADS)\n"
 "  --raw-direct      raw writes to zone files with O_DIRECT (to compare with\n"
 "                    an emulated backend that uses O_DIRECT)\n"
+"  --direct          emulated device opened with ZK_DIRECT (O_DIRECT zone\n"
+"                    files), and raw writes with O_DIRECT too\n"
 "  --json[=FILE]     JSON on stdout (no table), or to FILE (table on stdout)\n"
 "  --no-progress     no progress line (it is drawn on a terminal only)\n"
 "  --keep            keep a device zkbench created\n",
@@ -578,9 +581,10 @@ static void open_device(void)
 		free(B.made);
 		B.made = NULL;
 	}
-	ret = zk_open(B.path, 0, &B.dev);
+	ret = zk_open(B.path, o.direct ? ZK_DIRECT : 0, &B.dev);
 	if (ret)
-		die("zk_open %s: %s", B.path, zk_strerror(ret));
+		die("zk_open %s%s: %s", B.path, o.direct ? " (ZK_DIRECT)" : "",
+		    zk_strerror(ret));
 	zk_info(B.dev, &B.info);
 	B.first_seq = B.info.nr_conv_zones;
 	if (B.first_seq >= B.info.nr_zones)
@@ -1373,10 +1377,13 @@ static void write_json(FILE *f)
 	fprintf(f,
 		", \"nr_zones\": %u, \"zone_size\": %" PRIu64
 		", \"zone_capacity\": %" PRIu64 ", \"block_size\": %u, "
-		"\"nr_conv_zones\": %u, \"raw_order\": \"%s\"},\n",
+		"\"nr_conv_zones\": %u, \"raw_order\": \"%s\", "
+		"\"direct\": %s, \"raw_direct\": %s},\n",
 		B.info.nr_zones, B.info.zone_size, B.info.zone_capacity,
 		B.info.block_size, B.info.nr_conv_zones,
-		B.ordered ? "zone" : "any");
+		B.ordered ? "zone" : "any",
+		B.blkdev || o.direct ? "true" : "false",
+		B.blkdev || o.raw_direct ? "true" : "false");
 	fprintf(f,
 		"  \"config\": {\"bytes\": %" PRIu64 ", \"min_ops\": %" PRIu64
 		", \"seconds_cap\": %.1f, \"repeat\": %u, \"quick\": %s},\n",
@@ -1478,9 +1485,9 @@ static void print_table(FILE *f)
 {
 	char szb[32], bb[32], r1[48], r2[48];
 
-	fprintf(f, "\nzkbench %s: %s (%s, %s), %u zones of %s", ZK_VERSION_STRING,
+	fprintf(f, "\nzkbench %s: %s (%s, %s%s), %u zones of %s", ZK_VERSION_STRING,
 		B.path, B.blkdev ? "zoned block device" : "emulated device",
-		B.fs, B.info.nr_zones,
+		B.fs, !B.blkdev && o.direct ? ", O_DIRECT" : "", B.info.nr_zones,
 		fmt_size(B.info.zone_size, szb, sizeof(szb)));
 	if (B.info.zone_capacity != B.info.zone_size)
 		fprintf(f, " (capacity %s)",
@@ -1868,6 +1875,7 @@ int main(int argc, char **argv)
 		{ "raw-order", required_argument, NULL, 'O' },
 		{ "queue-threads", no_argument, NULL, 'T' },
 		{ "raw-direct", no_argument, NULL, 'D' },
+		{ "direct", no_argument, NULL, 'X' },
 		{ "no-progress", no_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -1966,6 +1974,9 @@ int main(int argc, char **argv)
 			break;
 		case 'D':
 			o.raw_direct = true;
+			break;
+		case 'X':
+			o.direct = o.raw_direct = true;
 			break;
 		case 'P':
 			o.progress = false;
