@@ -131,13 +131,15 @@ else
 fi
 
 # ---- the zkbench matrix on each file system ----
-for fs in tmpfs disk; do
-	dir=$TMPFS_DIR; [ $fs = disk ] && dir=$DISK_DIR
-	log "zkbench matrix on $dir ($(fstype "$dir"))"
+# disk-direct: the disk file system again, zone files and raw writes O_DIRECT
+for fs in tmpfs disk disk-direct; do
+	dir=$TMPFS_DIR; [ $fs != tmpfs ] && dir=$DISK_DIR
+	extra=(); [ $fs = disk-direct ] && extra=(--direct)
+	log "zkbench matrix on $dir ($(fstype "$dir")${extra[*]:+, O_DIRECT})"
 	dev=$(mktemp -d "$dir/zkbench.XXXXXX")
 	rmdir "$dev" # zkbench makes it, and removes it at the end
-	run "$ZKB" --dev "$dev" --no-progress "${ZARGS[@]}" --json="$RESULTS/zkbench-$fs.json" \
-		| tee "$RESULTS/zkbench-$fs.txt"
+	run "$ZKB" --dev "$dev" --no-progress "${extra[@]}" "${ZARGS[@]}" \
+		--json="$RESULTS/zkbench-$fs.json" | tee "$RESULTS/zkbench-$fs.txt"
 done
 
 # ---- fio ----
