@@ -62,7 +62,7 @@ def ops_for(size, n, nbytes, min_ops):
     return (ops + n - 1) // n * n
 
 
-def run_fio(fio, path, file_size, zone, size, n, zones, engine, ops):
+def run_fio(fio, path, file_size, zone, size, n, zones, engine, ops, direct):
     if os.path.exists(path):
         os.unlink(path)
     with open(path, "wb") as f:
@@ -71,7 +71,8 @@ def run_fio(fio, path, file_size, zone, size, n, zones, engine, ops):
             "--rw=write", "--bs=%d" % size, "--zonemode=zbd",
             "--zonesize=%d" % zone, "--fallocate=none", "--group_reporting",
             "--output-format=json", "--lat_percentiles=1",
-            "--percentile_list=50:99:99.9", "--size=%d" % zone]
+            "--percentile_list=50:99:99.9", "--size=%d" % zone,
+            "--direct=%d" % direct]
     if engine == "psync":
         args += ["--ioengine=psync", "--numjobs=%d" % n,
                  "--io_size=%d" % (ops // n * size)]
@@ -100,11 +101,13 @@ def run_fio(fio, path, file_size, zone, size, n, zones, engine, ops):
 
 
 def run_zk(zkbench, dev, zone, nr_zones, size, n, zones, mode, nbytes,
-           min_ops):
+           min_ops, direct):
     args = [zkbench, "--dev", dev, "--keep", "--no-progress", "--json",
             "--zone-size", str(zone), "--nr-zones", str(nr_zones),
             "--sizes", str(size), "--threads", str(n), "--zones", zones,
             "--mode", mode, "--bytes", str(nbytes), "--min-ops", str(min_ops)]
+    if direct:
+        args.append("--direct")
     out = subprocess.run(args, check=True, capture_output=True,
                          text=True).stdout
     d = json.loads(out)
@@ -142,6 +145,9 @@ def main():
     ap.add_argument("--nr-zones", type=int, default=16)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json", help="write the results here")
+    ap.add_argument("--direct", action="store_true",
+                    help="O_DIRECT on both sides: fio direct=1, zonekit "
+                         "ZK_DIRECT (zkbench --direct)")
     a = ap.parse_args()
 
     if not shutil.which(a.fio) and not os.path.exists(a.fio):
@@ -171,12 +177,13 @@ def main():
                         for _ in range(a.repeat):
                             z, d = run_zk(a.zkbench, zk_dev, zone, a.nr_zones,
                                           size, n, zones, zk_mode,
-                                          ops * size, ops)
+                                          ops * size, ops, a.direct)
                             machine, fs = d["machine"], d["device"]["fs"]
                             zr.append(z)
                             fr.append(run_fio(a.fio, fio_file,
                                               zone * a.nr_zones, zone, size, n,
-                                              zones, engine, ops))
+                                              zones, engine, ops,
+                                              int(a.direct)))
                         f, z = median(fr), median(zr)
                         c = {"size": size, "size_label": label(size),
                              "jobs": n, "zones": zones, "engine": engine,
@@ -192,6 +199,7 @@ def main():
     finally:
         shutil.rmtree(work, ignore_errors=True)
     res = {"tool": "fio-compare", "fio_version": fio_version, "fs": fs,
+           "direct": a.direct,
            "dir": a.dir, "machine": machine, "zone_size": zone,
            "nr_zones": a.nr_zones, "repeat": a.repeat, "cells": cells}
     if a.json:

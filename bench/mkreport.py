@@ -201,6 +201,10 @@ def fsname(z):
                       d.get("backend") == "emulated" else "")
 
 
+def fio_name(f):
+    return f["fs"] + (", O_DIRECT" if f.get("direct") else "")
+
+
 def main():
     rd = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "results")
@@ -208,7 +212,7 @@ def main():
     zk = {fs: load(os.path.join(rd, "zkbench-%s.json" % fs))
           for fs in ZK_RUNS}
     fio = {fs: load(os.path.join(rd, "fio-%s.json" % fs))
-           for fs in ("tmpfs", "disk")}
+           for fs in ZK_RUNS}
     vms = sorted(glob.glob(os.path.join(rd, "vm-*.json")))
     out = []
     w = out.append
@@ -289,7 +293,7 @@ def main():
             w("| 8 threads appending to one zone >= 3x the seed design, %s | "
               "%s | %s |" % (name, ", ".join("%s: %.2fx" % v for v in vals),
                              ok(all(v >= 3 for _, v in vals))))
-    for fs in ("tmpfs", "disk"):
+    for fs in ZK_RUNS:
         f = fio[fs]
         if not f:
             continue
@@ -298,7 +302,7 @@ def main():
                  for c in f["cells"] if c["ratio"] is not None]
         s, good = summarize(pairs, 0.90)
         w("| within 10%% of fio (or better), %s | zonekit / fio: %s | %s |" %
-          (f["fs"], s, ok(good)))
+          (fio_name(f), s, ok(good)))
     orep = {}
     for fs in ("tmpfs", "disk"):
         big = [load(p) for p in sorted(glob.glob(os.path.join(
@@ -434,11 +438,15 @@ def main():
               f0["fio_version"], f0["nr_zones"], f0["zone_size"] // MiB,
               f0["repeat"]))
         w("")
-        for fs in ("tmpfs", "disk"):
+        for fs in ZK_RUNS:
             f = fio[fs]
             if not f:
                 continue
-            w("### %s (%s)" % (f["fs"], f["dir"]))
+            w("### %s (%s)" % (fio_name(f), f["dir"]))
+            if f.get("direct"):
+                w("")
+                w("O_DIRECT on both sides: fio `direct=1`, zonekit "
+                  "`ZK_DIRECT` (`zkbench --direct`).")
             w("")
             w("| engine | zones | size | N | fio MiB/s | zonekit MiB/s | "
               "**zonekit / fio** | fio p50 / p99 / p99.9 us | zonekit p50 / "

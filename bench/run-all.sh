@@ -144,11 +144,12 @@ done
 
 # ---- fio ----
 if [ -n "$FIO" ]; then
-	for fs in tmpfs disk; do
-		dir=$TMPFS_DIR; [ $fs = disk ] && dir=$DISK_DIR
-		log "fio comparison on $dir"
+	for fs in tmpfs disk disk-direct; do
+		dir=$TMPFS_DIR; [ $fs != tmpfs ] && dir=$DISK_DIR
+		extra=(); [ $fs = disk-direct ] && extra=(--direct)
+		log "fio comparison on $dir${extra[*]:+ (O_DIRECT)}"
 		run python3 "$D/fio-compare.py" --dir "$dir" --zkbench "$ZKB" "${FARGS[@]}" \
-			--json "$RESULTS/fio-$fs.json"
+			"${extra[@]}" --json "$RESULTS/fio-$fs.json"
 	done
 fi
 
