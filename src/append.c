@@ -170,6 +170,16 @@ static void commit(struct zk_dev *d, struct zone_plug *p, uint64_t end)
 	wpt_set(&d->wpt, z, wpe_make(false, wpe_cond(e), end));
 }
 
+/* Acknowledge @r as written; counted in zk_stats whether its write went
+ * in whole or the recovery found it on the device after an error. */
+static void complete_written(struct zk_dev *d, struct zk_req *r)
+{
+	atomic_fetch_add_explicit(r->kind == REQ_APPEND ? &d->stats.appends :
+							  &d->stats.writes,
+				  1, memory_order_relaxed);
+	complete_req(r, 0);
+}
+
 static void complete_batch_ok(struct zk_dev *d, struct zone_plug *p,
 			      struct zk_req *batch, unsigned int n)
 {
@@ -183,11 +193,7 @@ static void complete_batch_ok(struct zk_dev *d, struct zone_plug *p,
 	for (; r; r = next) {
 		next = r->next;
 		end = r->off + r->len;
-		atomic_fetch_add_explicit(r->kind == REQ_APPEND ?
-						  &d->stats.appends :
-						  &d->stats.writes,
-					  1, memory_order_relaxed);
-		complete_req(r, 0);
+		complete_written(d, r);
 	}
 	commit(d, p, end);
 }
@@ -299,7 +305,7 @@ static void recover_batch(struct zk_dev *d, struct zk_stripe *s,
 	/* Requests wholly in what the device holds of ours are in. */
 	for (; r && r->off + r->len <= ours_end; r = rest) {
 		rest = r->next;
-		complete_req(r, 0);
+		complete_written(d, r);
 	}
 	/* The one the write stopped in fails, unless the write was merely
 	 * short (no error), or the wp was not where we wrote (moved behind
