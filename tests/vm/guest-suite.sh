@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Guest side of tests/vm/suite.sh: runs as /mnt/run.sh in the test VM, with the static
-# programs conformance, differential and blkdev_test and blkdev-guest.sh beside it.
+# programs conformance, differential, faults and blkdev_test and blkdev-guest.sh beside it.
 # Every test leaves a line "RESULT <test> <device> PASS|FAIL <detail>" in
 # $OUT/results.txt and its log in $OUT/<test>-<device>.log; exit status 1 if any failed.
 #   ZKVM_SEED (file seed in the share): the differential script's seed
@@ -83,6 +83,24 @@ d=$(grep -E '^  (emulated device vs kernel|zonekit on the kernel vs kernel|zonek
 	"$OUT/differential.log" | sed -E 's/^ *//' | tr '\n' ';' | sed 's/;$//')
 result differential "zkdiff(seed=$SEED,ops=$NOPS)" "$([ $st = 0 ] && echo PASS || echo FAIL)" \
 	"$d [$(secs "$t0") s]"
+
+# ---- faults: failed writes on a null_blk with bad blocks (configfs badblocks) ----
+# 16 zones of 4 MiB, 1 conventional, no open/active limits, every command completed
+# after 1 ms (by a timer: irqmode=2) so that appends queue behind a failing write; faults
+# sets and clears the bad blocks itself while the device is powered.
+FAULTS="zoned=1 zone_size=4 zone_capacity=4 zone_nr_conv=1 zone_max_open=0 zone_max_active=0 size=64 bs=4096 memory_backed=1 irqmode=2 completion_nsec=1000000"
+t0=$(now)
+if dev=$(nullb-cfs zkfault $FAULTS); then
+	faults zkfault "$dev" > "$OUT/faults-zkfault.log" 2>&1
+	st=$?
+	nullb-cfs -d zkfault
+	sum=$(grep '^faults .*cases:' "$OUT/faults-zkfault.log" | tail -n 1 | sed 's/^faults [^:]*: //')
+	[ -n "$sum" ] || sum="(no summary: crashed? exit $st)"
+	grep -E '^FAIL' "$OUT/faults-zkfault.log" | head -n 20
+	result faults zkfault "$([ $st = 0 ] && echo PASS || echo FAIL)" "$sum [$(secs "$t0") s]"
+else
+	result faults zkfault FAIL "could not make the configfs device"
+fi
 
 # ---- blkdev_test (tests/vm/blkdev): nullb0, nvme0n1, read-only/offline zones, not zoned ----
 t0=$(now)

@@ -8,6 +8,8 @@
 #                 and queues; byte for byte; merged writes counted
 #   differential  a seeded 10 000-op script on the emulated device, on null_blk through
 #                 zonekit and on null_blk raw, compared op by op
+#   faults        failed writes: a configfs null_blk with bad blocks (badblocks), zonekit's
+#                 recovery checked against BLKREPORTZONE and every append read back
 #   blkdev_test   the Linux backend's own tests (tests/vm/blkdev)
 # Environment:
 #   ZKVM_KERNELS  kernels to boot (default "6.12 6.1")
@@ -42,7 +44,7 @@ ninja -C "$BUILD" src/libzonekit.a > /dev/null || die "cannot build $BUILD/src/l
 CC=(gcc -O2 -Wall -Wextra -Werror -std=gnu11 -static -I"$ROOT/include" -I"$ROOT/src")
 LIBS=("$BUILD/src/libzonekit.a" $(pkg-config --libs --static liburing 2>/dev/null || echo -luring) -lpthread)
 mkdir -p "$W/share"
-for p in conformance differential; do
+for p in conformance differential faults; do
 	"${CC[@]}" -o "$W/share/$p" "$D/$p.c" "${LIBS[@]}" || die "cannot build $p"
 done
 "${CC[@]}" -o "$W/share/blkdev_test" "$D/blkdev/blkdev_test.c" "${LIBS[@]}" ||
