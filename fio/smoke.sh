@@ -55,6 +55,25 @@ run randwrite-maxopen --rw=randwrite --bs=64k --iodepth=8 --offset=$seq0 \
 # conventional zones: random writes anywhere, verified
 run conv-randwrite --rw=randwrite --bs=4k --iodepth=4 --offset=0 --size=2M \
 	--verify=crc32c --do_verify=1
+# appends longer than the device's largest append (null_blk's is 124 KiB):
+# sent as several appends, each checked to land where fio expects, from the
+# synchronous path and from the queue path (which waits for its I/O first)
+d2=$T/dev-maxappend
+"$zk" create "$d2" --capacity 32M --zone-size 4M --conv 1 --max-append 124K >/dev/null
+for depth in 1 8; do
+	n=$((n + 1))
+	if ! "$fio" --ioengine=external:"$eng" --filename="$d2" --name=append-split-qd$depth \
+		--direct=1 --aux-path="$T" --output="$T/split$depth.log" --rw=write \
+		--bs=1M --iodepth=$depth --offset=4M --size=8M --zonemode=zbd \
+		--zonekit_append=1 --verify=crc32c --do_verify=1 >"$T/split$depth.out" 2>&1 ||
+		grep -q -e "verify: bad" -e "err=[1-9]" -e "landed at" "$T/split$depth.log" "$T/split$depth.out"; then
+		echo "FAIL append-split-qd$depth"; cat "$T/split$depth.out" "$T/split$depth.log"; exit 1
+	fi
+	[ "$("$zk" report "$d2" --offset 4M --count 1 --json | sed -n 's/.*"cond": "\([a-z-]*\)".*/\1/p')" = full ] ||
+		{ echo "FAIL append-split-qd$depth: zone not full"; exit 1; }
+	"$zk" reset "$d2" --all >/dev/null
+	echo "ok   append-split-qd$depth"
+done
 # two jobs on one device (the engine makes them threads)
 zk_reset_all
 "$fio" --ioengine=external:"$eng" --filename="$dev" --direct=1 --aux-path="$T" --zonemode=zbd \

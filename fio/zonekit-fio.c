@@ -379,16 +379,6 @@ static int zkf_open_file(struct thread_data *td, struct fio_file *f)
 		td->error = -ret;
 		return 1;
 	}
-	if (o->append && zf->d->info.max_append &&
-	    td->o.max_bs[DDIR_WRITE] > zf->d->info.max_append) {
-		log_err("zonekit: %s: block size %llu is larger than the "
-			"largest append (%" PRIu64 ")\n", f->file_name,
-			td->o.max_bs[DDIR_WRITE], zf->d->info.max_append);
-		zkf_dev_put(zf->d);
-		free(zf);
-		td->error = EINVAL;
-		return 1;
-	}
 	if (depth > 1 && !o->sync) {
 		ret = zk_queue_init(zf->d->dev, depth, 0, &zf->q);
 		if (ret) {
@@ -463,12 +453,29 @@ static bool zkf_crosses_zones(const struct zkf_dev *d, const struct io_u *io_u)
 		       zkf_zone_start(d, io_u->offset + io_u->xfer_buflen - 1);
 }
 
+/* A write zonekit cannot take in one call: across zones, or an append
+ * longer than the device's largest (null_blk: 124 KiB, its max_sectors;
+ * fio's t/zbd uses block sizes up to a zone). */
+static bool zkf_needs_split(const struct zkf_data *zd, const struct zkf_dev *d,
+			    const struct io_u *io_u)
+{
+	if (io_u->ddir != DDIR_WRITE)
+		return false;
+	return zkf_crosses_zones(d, io_u) ||
+	       (zkf_use_append(zd, d, io_u) && d->info.max_append &&
+		io_u->xfer_buflen > d->info.max_append);
+}
+
 /* A write across zone boundaries, which zonekit refuses: as the kernel
  * splits a bio at the zone boundaries (chunk_sectors) of a zoned block
  * device, write each zone's part on its own -- anywhere in a conventional
  * zone, at the write pointer in a sequential one.  fio issues such writes
  * in conventional zones when the block size does not divide the zone
- * size.  Returns the bytes written or -errno. */
+ * size.  In append mode a part longer than the device's largest append
+ * goes as several appends, as an application would send it, each checked
+ * to land where fio expects.  Nothing else of this job is in flight (the
+ * queue path waits for its I/O first), so the pieces land in order.
+ * Returns the bytes written or -errno. */
 static int64_t zkf_write_split(struct zkf_data *zd, struct zkf_dev *d,
 			       struct io_u *io_u)
 {
@@ -480,6 +487,9 @@ static int64_t zkf_write_split(struct zkf_data *zd, struct zkf_dev *d,
 		size_t len = (size_t)((end < zend ? end : zend) - off);
 		int64_t res;
 
+		if (zd->o->append && zkf_is_seq(d, off) &&
+		    d->info.max_append && len > d->info.max_append)
+			len = (size_t)d->info.max_append;
 		if (zd->o->append && zkf_is_seq(d, off)) {
 			uint64_t landed;
 
@@ -512,7 +522,7 @@ static void zkf_do_sync(struct zkf_data *zd, struct zkf_dev *d,
 	if (io_u->ddir == DDIR_READ) {
 		res = zk_pread(d->dev, io_u->xfer_buf, io_u->xfer_buflen,
 			       io_u->offset);
-	} else if (zkf_crosses_zones(d, io_u)) {
+	} else if (zkf_needs_split(zd, d, io_u)) {
 		res = zkf_write_split(zd, d, io_u);
 	} else if (zkf_use_append(zd, d, io_u)) {
 		res = zk_append(d->dev, zkf_zone_start(d, io_u->offset),
@@ -585,9 +595,12 @@ static enum fio_q_status zkf_queue(struct thread_data *td, struct io_u *io_u)
 	switch (io_u->ddir) {
 	case DDIR_READ:
 	case DDIR_WRITE:
-		if (zf->q && !(io_u->ddir == DDIR_WRITE &&
-			       zkf_crosses_zones(zf->d, io_u)))
+		if (zf->q && !zkf_needs_split(zd, zf->d, io_u))
 			return zkf_queue_async(zd, zf, io_u);
+		/* Split: synchronous, once this job's queued I/O is done, so
+		 * that its pieces and the queued writes keep fio's order. */
+		if (zf->q && zf->inflight)
+			return FIO_Q_BUSY;
 		zkf_do_sync(zd, zf->d, io_u);
 		return FIO_Q_COMPLETED;
 	case DDIR_TRIM:

@@ -28,6 +28,9 @@
 #   --dev PATH               use this device instead (not reset unless -r)
 #   --append                 every fio job writes with zk_append
 #                            (zonekit_append=1: landed offsets are checked)
+#   --max-append SIZE        the devices made here take appends of at most
+#                            SIZE (null_blk: 124K); longer writes go as
+#                            several appends
 #   --native                 no stand-in: fio's own engines (libaio, psync),
 #                            for a baseline on a block device
 #   --fio PATH               the fio to run (default: fio on PATH)
@@ -46,13 +49,14 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 die() { echo "run-test-zbd-support: ERROR: $*" >&2; exit 2; }
 
-KNOWN='' SECTIONS=2 DEV='' APPEND=0 NATIVE='' BUILD=$REPO/build ENGINE='' ZKCLI='' FIOSRC='' OUT=''
+KNOWN='' MAXAPPEND=0 SECTIONS=2 DEV='' APPEND=0 NATIVE='' BUILD=$REPO/build ENGINE='' ZKCLI='' FIOSRC='' OUT=''
 FIO=$(command -v fio || true)
 while [ $# -gt 0 ]; do
 	case $1 in
 	--section) SECTIONS=$2; shift ;;
 	--dev) DEV=$2; shift ;;
 	--append) APPEND=1 ;;
+	--max-append) MAXAPPEND=$2; shift ;;
 	--native) NATIVE=1 ;;
 	--fio) FIO=$2; shift ;;
 	--build) BUILD=$2; shift ;;
@@ -175,7 +179,7 @@ else
 		rm -rf "$dev"
 		"$ZKCLI" create "$dev" --capacity ${dev_size}M --zone-size ${zone_size}M \
 			--zone-capacity ${zone_capacity}M --conv "$nr_conv" \
-			--block-size 4096 >/dev/null
+			--block-size 4096 --max-append "$MAXAPPEND" >/dev/null
 		echo "== section $s: ${dev_size} MiB, ${zone_size} MiB zones of ${zone_capacity} MiB, $nr_conv conventional (${conv_pcnt}%), max_open ${max_open:-0}"
 		run_suite "$dev" "s$s" || status=1
 		rm -rf "$dev"
