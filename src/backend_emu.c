@@ -422,7 +422,7 @@ static void emu_learnt(struct zk_dev *d)
 		return;
 	close(e->snap_fd);
 	e->snap_fd = -1;
-	if (e->oflags == O_RDONLY)
+	if ((e->oflags & O_ACCMODE) == O_RDONLY)
 		return;
 	e->from_snapshot = true;
 	e->unchecked = calloc((d->nr_zones + 63) / 64, sizeof(*e->unchecked));
@@ -475,7 +475,7 @@ static void snapshot_save(struct zk_dev *d)
 	struct snapshot_head *h;
 	uint64_t *sizes;
 
-	if (!e->learnt || e->oflags == O_RDONLY ||
+	if (!e->learnt || (e->oflags & O_ACCMODE) == O_RDONLY ||
 	    d->nr_zones < SNAPSHOT_MIN_ZONES || d->ops->flush(d))
 		return;
 	h = calloc(1, sizeof(*h) + (size_t)d->nr_zones * 8);

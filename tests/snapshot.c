@@ -66,6 +66,13 @@ int main(void)
 	T_ZCHECK(t.dev, z1, ZK_COND_CLOSED, z1 + 4 * BS);
 	t_dev_close(&t);
 	T_ASSERT(snapshot_exists(&t));
+	/* ... also with ZK_DIRECT (its O_DIRECT is no write access) */
+	if (zk_open(t.path, ZK_RDONLY | ZK_DIRECT, &t.dev) == 0) {
+		T_ZCHECK(t.dev, z1, ZK_COND_CLOSED, z1 + 4 * BS);
+		T_ASSERT(snapshot_exists(&t)); /* not consumed */
+		t_dev_close(&t);
+		T_ASSERT(snapshot_exists(&t));
+	}
 
 	/* another program shortens zone 1 while the device is closed */
 	zone_file_truncate(&t, 1, 2 * BS);
