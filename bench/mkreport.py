@@ -360,6 +360,17 @@ def main():
       "in flight per zone, zones independent, and merges the appends queued "
       "behind it into one write: the VM rows with 1 ms per command measure "
       "that gain.")
+    w("- Small buffered appends to a shared zone (4K \"shared\" rows, 2 "
+      "to 8 threads) are where zonekit falls below raw writes: a 4 KiB "
+      "buffered write takes a few microseconds, less than waking a "
+      "sleeping thread, so appends seldom queue long enough to merge "
+      "(appends per write near 1) and each write that passes the zone "
+      "from one thread to the next in order costs a wakeup.  The seed "
+      "design's mutex is unfair (a running thread takes it again before "
+      "the woken one runs) and writes back to back there.  Having the "
+      "thread that drives a zone also write the requests queued behind it "
+      "(flat combining) was measured and did not help at 8 threads (it "
+      "still wakes each caller).")
     w("- With O_DIRECT zone files (`ZK_DIRECT`, as the kernel's zoned "
       "loop device opens its files) a write goes to the disk before it "
       "returns, and the file system still takes extending writes to one "
@@ -474,11 +485,10 @@ def main():
           "remains is the zone state.  The page and dentry caches are warm "
           "(the device was just created).  On devices of 4096 zones or more "
           "the wps come from the `wp-snapshot` written at creation and at "
-          "every clean close (doc/design.md); after a crash the open "
-          "stat()s every zone file instead: measured earlier on this "
-          "machine under load (8-19), about 6 s for a million zones.  These "
-          "rows were measured at %s, after the snapshot was added, later "
-          "than the rest of this page." % time.strftime(
+          "every clean close (doc/design.md); after a crash there is no "
+          "snapshot and the open stat()s every zone file instead: the "
+          "last rows, the same device with its `wp-snapshot` removed.  "
+          "Measured at %s." % time.strftime(
               "%Y-%m-%d %H:%M UTC", time.gmtime(max(os.path.getmtime(f)
               for f in glob.glob(os.path.join(rd, "open-report-*.json"))))))
         w("")
@@ -500,6 +510,20 @@ def main():
                 statistics.median(b["report_s"] for b in big), t,
                 ", ".join("%.2f" % b["open_report_s"] for b in big), state,
                 statistics.median(b["zone_state_kib"] for b in big) / 1024.0))
+        for fs in orep:
+            ns = [load(p) for p in sorted(glob.glob(os.path.join(
+                rd, "open-report-%s-nosnap-*.json" % fs)))]
+            ns = [b for b in ns if b]
+            if not ns:
+                continue
+            w("| %s, no snapshot (after a crash) | %d | - | %.3f | %.3f | "
+              "%.3f (%s) | - | %.1f |" % (
+                  ns[0]["fs"], ns[0]["nr_zones"],
+                  statistics.median(b["open_s"] for b in ns),
+                  statistics.median(b["report_s"] for b in ns),
+                  statistics.median(b["open_report_s"] for b in ns),
+                  ", ".join("%.2f" % b["open_report_s"] for b in ns),
+                  statistics.median(b["zone_state_kib"] for b in ns) / 1024.0))
         w("")
 
     # ---- VM ----
