@@ -215,9 +215,16 @@ static int read_record(struct store *s, uint64_t off, uint64_t end,
 
 /* ---- filling: overwrites leave garbage behind ---- */
 
+/* A page-aligned buffer (a block device takes it without a bounce copy);
+ * aligned_alloc() wants the size a multiple of the alignment. */
+static void *buffer_alloc(size_t len)
+{
+	return aligned_alloc(4096, (len + 4095) / 4096 * 4096);
+}
+
 static int fill(struct store *s, uint32_t records, uint64_t *seq)
 {
-	uint8_t *buf = aligned_alloc(4096, rec_size(s, MAX_PAYLOAD));
+	uint8_t *buf = buffer_alloc(rec_size(s, MAX_PAYLOAD));
 	uint32_t rnd = 12345;
 	int ret = 0;
 
@@ -269,7 +276,7 @@ static void *copier_main(void *arg)
 {
 	struct copier *c = arg;
 	struct store *s = c->s;
-	uint8_t *buf = aligned_alloc(4096, rec_size(s, MAX_PAYLOAD));
+	uint8_t *buf = buffer_alloc(rec_size(s, MAX_PAYLOAD));
 
 	if (!buf) {
 		c->err = -ENOMEM;
@@ -344,7 +351,7 @@ static int collect(struct store *s, uint32_t copiers, uint32_t *nr_victims,
 
 	/* The live records of the victims, from their zones. */
 	for (uint32_t v = 0; v < nv && !ret; v++) {
-		uint8_t *buf = aligned_alloc(4096, rec_size(s, MAX_PAYLOAD));
+		uint8_t *buf = buffer_alloc(rec_size(s, MAX_PAYLOAD));
 		struct zk_zone zone;
 		uint64_t off, end;
 
@@ -423,7 +430,7 @@ static int collect(struct store *s, uint32_t copiers, uint32_t *nr_victims,
 
 static int verify(struct store *s, const uint32_t *victims, uint32_t nv)
 {
-	uint8_t *buf = aligned_alloc(4096, rec_size(s, MAX_PAYLOAD));
+	uint8_t *buf = buffer_alloc(rec_size(s, MAX_PAYLOAD));
 	uint8_t *want = malloc(MAX_PAYLOAD);
 	uint64_t live = 0, acct = 0;
 	size_t bad = 0;
@@ -468,7 +475,7 @@ static int verify(struct store *s, const uint32_t *victims, uint32_t nv)
 /* Reopen and rebuild the index from the zones: it must be the same. */
 static int verify_after_reopen(struct store *s, const char *path)
 {
-	uint8_t *buf = aligned_alloc(4096, rec_size(s, MAX_PAYLOAD));
+	uint8_t *buf = buffer_alloc(rec_size(s, MAX_PAYLOAD));
 	struct loc *ix = calloc(s->nr_keys, sizeof(*ix));
 	size_t bad = 0;
 	int ret;

@@ -231,12 +231,19 @@ struct writer {
 	int err;
 };
 
+/* A page-aligned buffer (a block device takes it without a bounce copy);
+ * aligned_alloc() wants the size a multiple of the alignment. */
+static void *buffer_alloc(size_t len)
+{
+	return aligned_alloc(4096, (len + 4095) / 4096 * 4096);
+}
+
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
 	struct log *lg = w->lg;
 	uint32_t bs = lg->info.block_size, rnd = w->id * 7919u + 1;
-	uint8_t *buf = aligned_alloc(4096, rec_size(MAX_PAYLOAD, bs));
+	uint8_t *buf = buffer_alloc(rec_size(MAX_PAYLOAD, bs));
 
 	if (!buf) {
 		w->err = -ENOMEM;
@@ -295,7 +302,7 @@ static int read_record(struct zk_dev *dev, uint64_t off, uint64_t end,
 static int rebuild_index(struct log *lg, struct index *ix, uint64_t *records)
 {
 	uint32_t bs = lg->info.block_size;
-	uint8_t *buf = aligned_alloc(4096, rec_size(MAX_PAYLOAD, bs));
+	uint8_t *buf = buffer_alloc(rec_size(MAX_PAYLOAD, bs));
 	int ret = 0;
 
 	*records = 0;
@@ -339,7 +346,7 @@ static int rebuild_index(struct log *lg, struct index *ix, uint64_t *records)
 static int verify_index(struct log *lg, struct index *rebuilt)
 {
 	uint32_t bs = lg->info.block_size;
-	uint8_t *buf = aligned_alloc(4096, rec_size(MAX_PAYLOAD, bs));
+	uint8_t *buf = buffer_alloc(rec_size(MAX_PAYLOAD, bs));
 	uint8_t *want = malloc(MAX_PAYLOAD);
 	size_t bad = 0;
 
