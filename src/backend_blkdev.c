@@ -488,19 +488,15 @@ static ssize_t bd_pwritev(struct zk_dev *d, uint32_t z, const struct iovec *iov,
 {
 	struct blkdev *b = bd_of(d);
 	size_t total = 0;
-	bool aligned = !(off & (d->geo.block_size - 1));
 
-	for (int i = 0; i < iovcnt; i++) {
+	for (int i = 0; i < iovcnt; i++)
 		total += iov[i].iov_len;
-		aligned = aligned && is_aligned(iov[i].iov_base, iov[i].iov_len,
-						d->geo.block_size);
-	}
 	/* The kernel would let a write run into the next zone; never. */
 	if (off < zk_zone_start(d, z) ||
 	    off + total > zk_zone_start(d, z) + zk_zone_len(d, z) ||
 	    (total & (d->geo.block_size - 1)) || (off & (d->geo.block_size - 1)))
 		return -EINVAL;
-	if (aligned)
+	if (zk_iov_aligned(iov, iovcnt, d->geo.block_size, d->geo.block_size))
 		return write_direct(b->fd, iov, iovcnt, off);
 	return write_bounced(b, iov, iovcnt, off, total);
 }
@@ -565,10 +561,8 @@ static int bd_io_get(struct zk_dev *d, uint32_t z, uint64_t off,
 		     struct zk_io_ref *ref)
 {
 	(void)z, (void)write;
-	for (int i = 0; i < iovcnt; i++)
-		if (!is_aligned(iov[i].iov_base, iov[i].iov_len,
-				d->geo.block_size))
-			return -EOPNOTSUPP;
+	if (!zk_iov_aligned(iov, iovcnt, d->geo.block_size, d->geo.block_size))
+		return -EOPNOTSUPP;
 	ref->fd = bd_of(d)->fd;
 	ref->foff = off;
 	ref->token = NULL;
