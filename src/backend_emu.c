@@ -557,7 +557,8 @@ static int direct_io_setup(struct zk_dev *d)
 	e->len_align = d->geo.block_size;
 	if (!statx(fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &stx) &&
 	    (stx.stx_mask & STATX_DIOALIGN) && stx.stx_dio_offset_align) {
-		e->mem_align = stx.stx_dio_mem_align;
+		if (stx.stx_dio_mem_align) /* 0 would make every buffer odd */
+			e->mem_align = stx.stx_dio_mem_align;
 		e->len_align = stx.stx_dio_offset_align;
 	}
 	close(fd);
