@@ -25,6 +25,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "zk_internal.h"
 
@@ -107,7 +108,7 @@ static void wait_for_barriers(struct zk_stripe *s, struct zone_plug *p)
 void complete_req(struct zk_req *r, int result)
 {
 	r->result = result;
-	r->done = true;
+	req_set_done(r);
 	if (r->q)
 		zkq_post(r->q, r);
 	else
@@ -172,28 +173,26 @@ static void commit(struct zk_dev *d, struct zone_plug *p, uint64_t end)
 
 /* Acknowledge @r as written; counted in zk_stats whether its write went
  * in whole or the recovery found it on the device after an error. */
-static void complete_written(struct zk_dev *d, struct zk_req *r)
+static void complete_written(struct zk_stripe *s, struct zk_req *r)
 {
-	atomic_fetch_add_explicit(r->kind == REQ_APPEND ? &d->stats.appends :
-							  &d->stats.writes,
-				  1, memory_order_relaxed);
+	count_add(r->kind == REQ_APPEND ? &s->appends : &s->writes, 1);
 	complete_req(r, 0);
 }
 
-static void complete_batch_ok(struct zk_dev *d, struct zone_plug *p,
-			      struct zk_req *batch, unsigned int n)
+static void complete_batch_ok(struct zk_dev *d, struct zk_stripe *s,
+			      struct zone_plug *p, struct zk_req *batch,
+			      unsigned int n)
 {
 	struct zk_req *r = batch, *next;
 	uint64_t end = batch->off;
 
-	atomic_fetch_add_explicit(&d->stats.batches, 1, memory_order_relaxed);
+	count_add(&s->batches, 1);
 	if (n > 1)
-		atomic_fetch_add_explicit(&d->stats.merged, n,
-					  memory_order_relaxed);
+		count_add(&s->merged, n);
 	for (; r; r = next) {
 		next = r->next;
 		end = r->off + r->len;
-		complete_written(d, r);
+		complete_written(s, r);
 	}
 	commit(d, p, end);
 }
@@ -305,7 +304,7 @@ static void recover_batch(struct zk_dev *d, struct zk_stripe *s,
 	/* Requests wholly in what the device holds of ours are in. */
 	for (; r && r->off + r->len <= ours_end; r = rest) {
 		rest = r->next;
-		complete_written(d, r);
+		complete_written(s, r);
 	}
 	/* The one the write stopped in fails, unless the write was merely
 	 * short (no error), or the wp was not where we wrote (moved behind
@@ -341,9 +340,26 @@ void batch_finish(struct zk_dev *d, struct zk_stripe *s, struct zk_batch *b,
 		  ssize_t written)
 {
 	if (written >= 0 && (size_t)written == b->total)
-		complete_batch_ok(d, b->p, b->reqs, b->n);
+		complete_batch_ok(d, s, b->p, b->reqs, b->n);
 	else
 		recover_batch(d, s, b->p, b->reqs, written);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Fold one write's duration into the stripe's average (weight 1/8). */
+static void note_write_time(struct zk_stripe *s, uint64_t ns)
+{
+	uint64_t avg = atomic_load_explicit(&s->write_ns, memory_order_relaxed);
+
+	avg = avg ? avg - avg / 8 + ns / 8 : ns;
+	atomic_store_explicit(&s->write_ns, avg, memory_order_relaxed);
 }
 
 /* Write the batch at the head of the queue from this thread; the stripe
@@ -353,11 +369,14 @@ static void issue_sync(struct zk_dev *d, struct zk_stripe *s,
 {
 	struct zk_batch b;
 	ssize_t written;
+	uint64_t t0;
 
 	batch_take(p, &b);
 	pthread_mutex_unlock(&s->lock);
+	t0 = now_ns();
 	written = d->ops->pwritev(d, p->zone, b.iov, (int)b.n, b.reqs->off);
 	pthread_mutex_lock(&s->lock);
+	note_write_time(s, now_ns() - t0);
 	batch_finish(d, s, &b, written);
 }
 
@@ -368,8 +387,8 @@ static void give_zone(struct zone_plug *p, struct zk_req *h)
 		zkq_kick(h->q, p);
 		return;
 	}
-	h->leader = true;
-	pthread_cond_signal(&h->cv);
+	atomic_store_explicit(&h->leader, true, memory_order_relaxed);
+	pthread_cond_signal(&h->cv); /* no system call if it spins */
 }
 
 void zone_drive(struct zk_dev *d, struct zk_stripe *s, struct zone_plug *p,
@@ -437,6 +456,80 @@ fail:
 	return ret;
 }
 
+/* A synchronous caller spins for its turn before it sleeps when the
+ * zone's writes are short: a small buffered write takes a few microseconds,
+ * less than a sleeping thread takes to wake, so the zone passes far faster
+ * to a thread that spins (as the kernel's mutexes spin while their owner
+ * runs).  Where writes wait for a device, the writer is off the CPU as a
+ * sleeper would be: spinning there only takes CPU time from the threads
+ * whose appends would merge into the next write, so it sleeps at once. */
+#define SPIN_WRITE_MAX_NS 50000u /* longer writes: no spinning */
+#define SPIN_MIN_NS 10000u
+
+/* 0 or how long to spin: about two writes of the zone's stripe. */
+static uint64_t spin_budget(const struct zk_stripe *s)
+{
+	uint64_t avg = atomic_load_explicit(&s->write_ns, memory_order_relaxed);
+
+	return avg > SPIN_WRITE_MAX_NS ? 0 : SPIN_MIN_NS + 2 * avg;
+}
+
+static bool req_ready(const struct zk_req *r)
+{
+	return atomic_load_explicit(&r->done, memory_order_relaxed) ||
+	       atomic_load_explicit(&r->leader, memory_order_relaxed);
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/* Spin, without the stripe lock, until @r is ready or the time is up. */
+static void spin_for_turn(struct zk_dev *d, struct zk_stripe *s,
+			  struct zk_req *r)
+{
+	unsigned int n = atomic_load_explicit(&d->spinners,
+					      memory_order_relaxed);
+	uint64_t budget = spin_budget(s), deadline = 0;
+
+	if (!budget)
+		return;
+	do {
+		if (n >= d->max_spinners)
+			return;
+	} while (!atomic_compare_exchange_weak_explicit(
+		&d->spinners, &n, n + 1, memory_order_relaxed,
+		memory_order_relaxed));
+	pthread_mutex_unlock(&s->lock);
+	for (unsigned int i = 1; !req_ready(r); i++) {
+		cpu_relax();
+		if (i % 64)
+			continue;
+		if (!deadline)
+			deadline = now_ns() + budget;
+		else if (now_ns() > deadline)
+			break;
+	}
+	atomic_fetch_sub_explicit(&d->spinners, 1, memory_order_relaxed);
+	pthread_mutex_lock(&s->lock);
+}
+
+/* Wait, stripe lock held, until the zone is handed to us or @r is done. */
+static void wait_for_turn(struct zk_dev *d, struct zk_stripe *s,
+			  struct zk_req *r)
+{
+	if (req_ready(r))
+		return;
+	spin_for_turn(d, s, r);
+	while (!req_ready(r))
+		pthread_cond_wait(&r->cv, &s->lock);
+}
+
 /* Submit one write to a sequential zone and wait for it. */
 static int seq_write(struct zk_dev *d, uint32_t z, struct zk_req *r)
 {
@@ -450,16 +543,16 @@ static int seq_write(struct zk_dev *d, uint32_t z, struct zk_req *r)
 		goto out;
 	if (!p->busy) {
 		p->busy = true;
-		r->leader = true;
+		atomic_store_explicit(&r->leader, true, memory_order_relaxed);
 	}
 	for (;;) {
-		while (!r->done && !r->leader)
-			pthread_cond_wait(&r->cv, &s->lock);
-		if (r->leader) {
-			r->leader = false;
+		wait_for_turn(d, s, r);
+		if (atomic_load_explicit(&r->leader, memory_order_relaxed)) {
+			atomic_store_explicit(&r->leader, false,
+					      memory_order_relaxed);
 			zone_drive(d, s, p, r, NULL);
 		}
-		if (r->done)
+		if (atomic_load_explicit(&r->done, memory_order_relaxed))
 			break;
 	}
 	ret = r->result;

@@ -24,11 +24,9 @@ static int stripes_init(struct zk_dev *d)
 	d->stripes = aligned_alloc(64, n * sizeof(*d->stripes));
 	if (!d->stripes)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < n; i++) {
+	memset(d->stripes, 0, n * sizeof(*d->stripes));
+	for (uint32_t i = 0; i < n; i++)
 		pthread_mutex_init(&d->stripes[i].lock, NULL);
-		d->stripes[i].plugs = NULL;
-		d->stripes[i].spare = NULL;
-	}
 	d->stripe_mask = n - 1;
 	return 0;
 }
@@ -81,12 +79,19 @@ static void *learn_range(void *arg)
 	return NULL;
 }
 
+static unsigned int online_cpus(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return cpus > 1 ? (unsigned int)cpus : 1;
+}
+
 /* Learn every zone's condition and wp from the backend.  A large emulated
  * device is one stat() a zone: spread them over the CPUs. */
 static int learn_all(struct zk_dev *d)
 {
 	struct learn_job jobs[LEARN_THREADS];
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned int cpus = online_cpus();
 	uint32_t n = 1, per;
 	int ret = 0;
 
@@ -160,6 +165,7 @@ ZK_EXPORT int zk_open(const char *path, unsigned int flags, struct zk_dev **devp
 		return -ENOMEM;
 	d->flags = flags;
 	d->seq_type = ZK_ZONE_SEQ_REQUIRED;
+	d->max_spinners = online_cpus() - 1;
 	d->ops = pick_backend(path);
 	if (!d->ops) {
 		free(d);
@@ -289,10 +295,20 @@ ZK_EXPORT int zk_stats(struct zk_dev *d, struct zk_stats *st)
 {
 	if (!d || !st)
 		return -EINVAL;
-	st->appends = atomic_load(&d->stats.appends);
-	st->writes = atomic_load(&d->stats.writes);
-	st->batches = atomic_load(&d->stats.batches);
-	st->merged = atomic_load(&d->stats.merged);
+	memset(st, 0, sizeof(*st));
+	for (uint32_t i = 0; i <= d->stripe_mask; i++) {
+		struct zk_stripe *s = &d->stripes[i];
+
+		st->appends += atomic_load_explicit(&s->appends,
+						    memory_order_relaxed);
+		st->writes += atomic_load_explicit(&s->writes,
+						   memory_order_relaxed);
+		st->batches += atomic_load_explicit(&s->batches,
+						    memory_order_relaxed);
+		st->merged += atomic_load_explicit(&s->merged,
+						   memory_order_relaxed);
+	}
+	st->writes += atomic_load(&d->stats.writes);
 	st->relearns = atomic_load(&d->stats.relearns);
 	st->retried = atomic_load(&d->stats.retried);
 	return 0;

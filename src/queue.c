@@ -226,7 +226,7 @@ static void finish_single_io(struct zk_queue *q, struct zkq_io *io, int res)
 		atomic_fetch_add_explicit(&d->stats.writes, 1,
 					  memory_order_relaxed);
 	r->result = ret < 0 ? (int)ret : 0;
-	r->done = true;
+	req_set_done(r);
 	zkq_post(q, r);
 	io_free(q, io);
 }
@@ -386,7 +386,7 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&q->lock);
 		run_job(q->dev, r);
 		pthread_mutex_lock(&q->lock);
-		r->done = true;
+		req_set_done(r);
 		post_locked(q, r);
 	}
 	pthread_mutex_unlock(&q->lock);
@@ -451,7 +451,7 @@ static struct zk_req *req_alloc(struct zk_queue *q, enum zk_req_kind kind,
 static void complete_now(struct zk_queue *q, struct zk_req *r, int result)
 {
 	r->result = result;
-	r->done = true;
+	req_set_done(r);
 	zkq_post(q, r);
 }
 
@@ -503,7 +503,7 @@ static void submit(struct zk_queue *q, struct zk_req *r)
 	}
 #endif
 	run_job(d, r); /* spans zones, or the backend wants the plain path */
-	r->done = true;
+	req_set_done(r);
 	zkq_post(q, r);
 }
 

@@ -181,12 +181,19 @@ struct zk_req {
 	size_t len;
 	uint64_t off;     /* where it lands (reserved under the zone lock) */
 	int result;       /* 0 or -errno once done */
-	bool done;
-	bool leader;      /* handed the zone: issue the queue */
+	/* Set under the stripe lock; a synchronous caller may read them
+	 * without it while it spins (then takes the lock to act on them). */
+	atomic_bool done;
+	atomic_bool leader; /* handed the zone: issue the queue */
 	pthread_cond_t cv;
 	struct zk_queue *q;
 	uint64_t user_data;
 };
+
+static inline void req_set_done(struct zk_req *r)
+{
+	atomic_store_explicit(&r->done, true, memory_order_relaxed);
+}
 
 /* What a backend needs to do I/O on a zone outside its own calls (the
  * io_uring path): a descriptor, the file offset, and a token to give back. */
@@ -229,7 +236,20 @@ struct zk_stripe {
 	pthread_mutex_t lock;
 	struct zone_plug *plugs;
 	struct zone_plug *spare; /* one freed plug kept: no malloc per append */
+	/* zk_stats counts of the writes to this stripe's zones, changed under
+	 * its lock: threads writing different zones share no counter. */
+	_Atomic uint64_t appends, writes, batches, merged;
+	/* How long a synchronous write to these zones takes, in ns (a
+	 * moving average, under the lock): how long a waiter spins. */
+	_Atomic uint64_t write_ns;
 } __attribute__((aligned(64)));
+
+/* Add to a counter only changed under a lock (no locked instruction). */
+static inline void count_add(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
 
 /* ------------------------------------------------------------------ */
 #define ZK_RECHECK_MAX 16u
@@ -261,9 +281,14 @@ struct zk_dev {
 	struct zk_stripe *stripes;
 	uint32_t stripe_mask;
 	struct zk_res res;
+	/* Synchronous callers that spin for their turn instead of sleeping:
+	 * at most one fewer than the CPUs, so a spinner never keeps the
+	 * thread it waits for off a CPU (append.c). */
+	atomic_uint spinners;
+	unsigned int max_spinners;
+	/* The rest of zk_stats: the stripes count their zones' writes. */
 	struct {
-		_Atomic uint64_t appends, writes, batches, merged, relearns,
-			retried;
+		_Atomic uint64_t writes, relearns, retried; /* writes: conv */
 	} stats;
 };
 
