@@ -113,6 +113,7 @@ struct opts {
 	const char *json_file;
 	enum raw_order raw_order;
 	bool queue_threads;
+	bool queue_no_inline;
 	bool raw_direct;
 	bool direct;       /* --direct: ZK_DIRECT and O_DIRECT raw writes */
 	bool progress;
@@ -302,6 +303,8 @@ static void usage(FILE *f)
 "                    a time per zone (default: any on an emulated device, zone\n"
 "                    on a block device, which needs it)\n"
 "  --queue-threads   append-queue on the thread engine (ZK_QUEUE_THREADS)\n"
+"  --queue-no-inline append-queue with every write on the ring, none from the\n"
+"                    submitting thread (ZK_QUEUE_NO_INLINE)\n"
 "  --raw-direct      raw writes to zone files with O_DIRECT (to compare with\n"
 "                    an emulated backend that uses O_DIRECT)\n"
 "  --direct          emulated device opened with ZK_DIRECT (O_DIRECT zone\n"
@@ -940,14 +943,20 @@ static void run_append_queue(struct run *r)
 	uint64_t t0, t1;
 	int ret;
 
-	ret = zk_queue_init(B.dev, depth, o.queue_threads ? ZK_QUEUE_THREADS : 0,
-			    &q);
+	ret = zk_queue_init(B.dev, depth,
+			    (o.queue_threads ? ZK_QUEUE_THREADS : 0) |
+			    (o.queue_no_inline ? ZK_QUEUE_NO_INLINE : 0), &q);
 	if (ret) {
 		r->err = ret;
 		r->err_what = "zk_queue_init";
 		goto out;
 	}
 	r->engine = zk_queue_engine(q);
+	/* Buffered emulated device: batches up to 128 KiB are written by the
+	 * submitting thread (zk_queue_init(3)); say so. */
+	if (!strcmp(r->engine, "io_uring") && !B.blkdev && !o.direct &&
+	    !o.queue_no_inline)
+		r->engine = "io_uring, inline <= 128K";
 	r->depth = depth;
 	r->lat = xcalloc(r->ops, sizeof(uint64_t));
 	for (unsigned int s = 0; s < depth; s++)
@@ -1506,6 +1515,13 @@ static void print_table(FILE *f)
 	      "across each call\n       (the seed design: QD1 for the whole "
 	      "device, so no appends merge)\n",
 	      f);
+	if (o.modes[M_APPEND_QUEUE] && !B.blkdev && !o.direct &&
+	    !o.queue_threads)
+		fprintf(f, "append-queue: buffered device, so batches of up to "
+			"128K are written by the submitting thread%s\n",
+			o.queue_no_inline ? " - NOT in this run "
+					    "(--queue-no-inline: all on the ring)" :
+					    " (--queue-no-inline: all on the ring)");
 	if (B.mach.nproc > 0 && o.nr_streams &&
 	    o.streams[o.nr_streams - 1] > (unsigned int)B.mach.nproc)
 		fprintf(f, "note: more threads than the %ld CPUs: those cells "
@@ -1874,6 +1890,7 @@ int main(int argc, char **argv)
 		{ "json", optional_argument, NULL, 'j' },
 		{ "raw-order", required_argument, NULL, 'O' },
 		{ "queue-threads", no_argument, NULL, 'T' },
+		{ "queue-no-inline", no_argument, NULL, 'I' },
 		{ "raw-direct", no_argument, NULL, 'D' },
 		{ "direct", no_argument, NULL, 'X' },
 		{ "no-progress", no_argument, NULL, 'P' },
@@ -1971,6 +1988,9 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			o.queue_threads = true;
+			break;
+		case 'I':
+			o.queue_no_inline = true;
 			break;
 		case 'D':
 			o.raw_direct = true;

@@ -184,6 +184,11 @@ struct zk_cqe {
 };
 
 #define ZK_QUEUE_THREADS 0x1u
+/* io_uring engine: buffered writes (an emulated device opened without
+ * ZK_DIRECT) of up to 128 KiB are written from the submitting thread, as
+ * io_uring itself does on file systems that can start a buffered write
+ * without blocking; this flag sends them to the ring like the rest. */
+#define ZK_QUEUE_NO_INLINE 0x2u
 
 int zk_queue_init(struct zk_dev *dev, unsigned int depth, unsigned int flags,
 		  struct zk_queue **q);

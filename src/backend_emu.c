@@ -595,6 +595,7 @@ static int emu_open(struct zk_dev *d, const char *path, unsigned int flags)
 	d->priv = e;
 	e->snap_fd = -1;
 	e->oflags = flags & ZK_RDONLY ? O_RDONLY : O_RDWR;
+	d->buffered = !(flags & ZK_DIRECT);
 	zk_bounce_init(&e->bounce);
 	pthread_mutex_init(&e->marks_lock, NULL);
 	pthread_mutex_init(&e->flush_lock, NULL);

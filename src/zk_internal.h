@@ -273,6 +273,9 @@ struct zk_dev {
 	void *priv;
 	char *path;
 	unsigned int flags;
+	/* Writes are copies into the page cache (emulated device without
+	 * ZK_DIRECT): io_uring hands each to a kernel worker (queue.c). */
+	bool buffered;
 	struct zk_geometry geo;   /* normalised */
 	uint8_t seq_type;         /* type of the sequential zones */
 	uint32_t nr_zones;

@@ -130,7 +130,7 @@ const char *t_condname(unsigned int cond)
 /* ------------------------------------------------------------------ */
 /* Temporary directories */
 
-#define MAX_TMPDIRS 16
+#define MAX_TMPDIRS 64
 static char *tmpdirs[MAX_TMPDIRS];
 static int nr_tmpdirs;
 

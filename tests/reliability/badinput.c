@@ -666,7 +666,7 @@ static void bad_calls(void)
 	BAD(zk_queue_init(t.dev, 0, 0, &q), -EINVAL);
 	BAD(zk_queue_init(t.dev, 65537, 0, &q), -EINVAL);
 	BAD(zk_queue_init(t.dev, UINT32_MAX, 0, &q), -EINVAL);
-	BAD(zk_queue_init(t.dev, 4, 0x2, &q), -EINVAL);
+	BAD(zk_queue_init(t.dev, 4, 0x4, &q), -EINVAL);
 	T_ASSERT(q == NULL);
 	BAD(zk_queue_append(NULL, zs, buf, BS, 0), -EINVAL);
 	BAD(zk_queue_write(NULL, buf, BS, zs, 0), -EINVAL);

@@ -3,7 +3,8 @@
  * A real ENOSPC: the emulated device on a tmpfs mounted with size=640k
  * (root only; skipped otherwise), 4 zones of 1 MiB, so the file system
  * fills long before the zones do.  4 threads append to the 4 zones until
- * each has seen 3 failures, with zk_append and again through queues:
+ * each has seen 3 failures, with zk_append and again through queues (small
+ * buffered writes from the submitting thread, then all on the ring):
  *
  *   - every failure is -ENOSPC (the file system's error, passed on);
  *   - every acknowledged append is at its landed offset, the wp is the
@@ -81,7 +82,8 @@ static void *fill_main(void *arg)
 	return NULL;
 }
 
-static void fill(struct tdev *t, bool queue, uint32_t tid0)
+static void fill(struct tdev *t, bool queue, unsigned int qflags,
+		 uint32_t tid0)
 {
 	struct filler *f = t_malloc(NR_ZONES * sizeof(*f));
 	unsigned long failed = 0;
@@ -97,7 +99,7 @@ static void fill(struct tdev *t, bool queue, uint32_t tid0)
 		 * like a race. */
 		f[z].q = NULL;
 		if (queue)
-			T_OK(zk_queue_init(t->dev, 4, 0, &f[z].q));
+			T_OK(zk_queue_init(t->dev, 4, qflags, &f[z].q));
 		if (pthread_create(&f[z].th, NULL, fill_main, &f[z]))
 			T_FAIL("pthread_create");
 	}
@@ -174,11 +176,14 @@ int main(void)
 		T_FAIL("zk_create: %s", t_errname(ret));
 	t_dev_reopen(&t, 0);
 
-	fill(&t, false, 1);
+	fill(&t, false, 0, 1);
 	/* A reset gives the space back. */
 	for (uint32_t z = 0; z < NR_ZONES; z++)
 		T_OK(zk_zone_op(t.dev, ZK_OP_RESET, t_zstart(&t, z), MiB));
-	fill(&t, true, 11); /* through queues */
+	fill(&t, true, 0, 11); /* through queues */
+	for (uint32_t z = 0; z < NR_ZONES; z++)
+		T_OK(zk_zone_op(t.dev, ZK_OP_RESET, t_zstart(&t, z), MiB));
+	fill(&t, true, ZK_QUEUE_NO_INLINE, 21); /* every write on the ring */
 	T_OK(zk_flush(t.dev));
 	T_OK(zk_report(t.dev, 0, before, &nr));
 	t_dev_reopen(&t, 0);

@@ -7,7 +7,8 @@
  * The write faults hit zone 1 while 6 threads append to it (the faulting
  * write is held 30 ms so that appends queue behind it) and 2 more append
  * to zones 2 and 3; through zk_append, and through queues (io_uring engine
- * when there is one, and the thread engine).  After each run:
+ * when there is one, with small buffered writes from the submitting thread
+ * and with ZK_QUEUE_NO_INLINE, and the thread engine).  After each run:
  *
  *   - every acknowledged append is at its landed offset, byte for byte, no
  *     two overlap; a failed one is nowhere whole on the device, and failed
@@ -390,6 +391,8 @@ int main(void)
 		run_case(&cases[i], false, 0);
 	for (size_t i = 0; i < nr; i++)
 		run_case(&cases[i], true, 0); /* io_uring if there is one */
+	for (size_t i = 0; i < nr; i++) /* ... with every write on the ring */
+		run_case(&cases[i], true, ZK_QUEUE_NO_INLINE);
 	for (size_t i = 0; i < nr; i++)
 		run_case(&cases[i], true, ZK_QUEUE_THREADS);
 	zone_op_faults();
