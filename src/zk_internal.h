@@ -240,8 +240,10 @@ struct zk_stripe {
 	 * its lock: threads writing different zones share no counter. */
 	_Atomic uint64_t appends, writes, batches, merged;
 	/* How long a synchronous write to these zones takes, in ns (a
-	 * moving average, under the lock): how long a waiter spins. */
+	 * moving average of one write in WRITE_TIME_EVERY, under the lock):
+	 * how long a waiter spins. */
 	_Atomic uint64_t write_ns;
+	unsigned int writes_untimed;
 } __attribute__((aligned(64)));
 
 /* Add to a counter only changed under a lock (no locked instruction). */
