@@ -166,6 +166,23 @@ static bool write_inline(const struct zk_queue *q, size_t len)
 	return q->inline_writes && len <= INLINE_WRITE_MAX;
 }
 
+/* Should the batch at the head of @p go out from this thread?  A queue of
+ * at most INLINE_WRITE_MAX bytes is one batch whole (256 iovecs of at
+ * least 512 bytes). */
+static bool batch_inline(const struct zk_queue *q, const struct zone_plug *p)
+{
+	size_t total = 0;
+
+	if (!q->inline_writes)
+		return false;
+	for (const struct zk_req *r = p->head; r; r = r->next) {
+		total += r->len;
+		if (total > INLINE_WRITE_MAX)
+			return false;
+	}
+	return true;
+}
+
 /* Put a taken batch back at the head of its plug's queue. */
 static void batch_untake(struct zone_plug *p, struct zk_batch *b)
 {
@@ -186,16 +203,12 @@ int zkq_issue_batch(struct zk_queue *q, struct zk_dev *d, struct zone_plug *p)
 	struct zkq_io *io;
 	int ret = -EOPNOTSUPP;
 
-	if (!q->uring || !d->ops->io_get || !(io = io_alloc(q)))
+	if (!q->uring || !d->ops->io_get || batch_inline(q, p) ||
+	    !(io = io_alloc(q)))
 		return -EOPNOTSUPP;
 	io->kind = IO_BATCH;
 	io->zone = p->zone;
 	batch_take(p, &io->b);
-	if (write_inline(q, io->b.total)) {
-		batch_untake(p, &io->b);
-		io_free(q, io);
-		return -EOPNOTSUPP;
-	}
 	/* The zone is busy and the batch ours: safe to look it up unlocked
 	 * (a cache miss opens a file). */
 	pthread_mutex_unlock(&s->lock);
