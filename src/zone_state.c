@@ -191,7 +191,10 @@ void zs_recheck_implicit(struct zk_dev *d)
 	struct zk_res *r = &d->res;
 	uint32_t zones[ZK_RECHECK_MAX * 2], n = 0;
 
-	if (!atomic_exchange(&r->recheck_pending, false))
+	/* Look first: an exchange on every write would be a locked write to
+	 * a device-wide cache line by every thread, on every zone. */
+	if (!atomic_load_explicit(&r->recheck_pending, memory_order_relaxed) ||
+	    !atomic_exchange(&r->recheck_pending, false))
 		return;
 	pthread_mutex_lock(&r->lock);
 	for (uint32_t i = 0; i < r->nr_recheck; i++)
