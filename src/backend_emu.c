@@ -33,11 +33,17 @@
 #define CONDITIONS_FILE "conditions"
 #define NAME_MAX_LEN 32
 
+/* A cached descriptor, taken and given back without a lock: a user counts
+ * itself in refs before it looks at the key, and the slot is refilled only
+ * by a thread that turned refs from 0 to SLOT_REFILL, so a descriptor is
+ * never closed under a user, and a user that comes in during a refill sees
+ * the flag and opens its own. */
+#define SLOT_REFILL 0x80000000u
+#define SLOT_EMPTY UINT64_MAX
+
 struct fd_slot {
-	pthread_mutex_t lock;
-	uint32_t zone;
-	int fd;            /* -1: empty */
-	unsigned int refs; /* users of fd; it is closed only at 0 */
+	_Atomic uint64_t key;  /* zone << 32 | fd, or SLOT_EMPTY */
+	_Atomic uint32_t refs; /* users of the descriptor, | SLOT_REFILL */
 } __attribute__((aligned(64)));
 
 struct fd_handle {
@@ -79,48 +85,69 @@ static void zone_file_name(const struct zk_geometry *g, uint32_t z,
 
 /* ---- descriptor cache ---- */
 
+static uint64_t slot_key(uint32_t z, int fd)
+{
+	return (uint64_t)z << 32 | (uint32_t)fd;
+}
+
+/* Count ourselves in as a user of @s if it holds zone @z's descriptor. */
+static bool slot_hit(struct fd_slot *s, uint32_t z, struct fd_handle *h)
+{
+	uint32_t refs = atomic_fetch_add(&s->refs, 1);
+	uint64_t key;
+
+	if (!(refs & SLOT_REFILL)) {
+		key = atomic_load(&s->key);
+		if (key != SLOT_EMPTY && key >> 32 == z) {
+			h->fd = (int)(uint32_t)key;
+			h->slot = s;
+			return true;
+		}
+	}
+	atomic_fetch_sub(&s->refs, 1);
+	return false;
+}
+
+/* Put @fd in @s if nobody uses it, as its one user; else false. */
+static bool slot_refill(struct fd_slot *s, uint32_t z, int fd,
+			struct fd_handle *h)
+{
+	uint32_t idle = 0;
+	uint64_t old;
+
+	if (!atomic_compare_exchange_strong(&s->refs, &idle, SLOT_REFILL))
+		return false;
+	old = atomic_exchange(&s->key, slot_key(z, fd));
+	/* Users that came in meanwhile saw the flag and leave again. */
+	atomic_fetch_add(&s->refs, 1 - SLOT_REFILL);
+	if (old != SLOT_EMPTY)
+		close((int)(uint32_t)old);
+	h->fd = fd;
+	h->slot = s;
+	return true;
+}
+
 static int slot_get(struct zk_dev *d, uint32_t z, struct fd_handle *h)
 {
 	struct emu *e = emu_of(d);
 	struct fd_slot *s = &e->slots[z % e->nr_slots];
 	char name[NAME_MAX_LEN];
-	int fd, old = -1;
+	int fd;
 
 	h->fd = -1;
 	h->slot = NULL;
-	pthread_mutex_lock(&s->lock);
-	if (s->fd >= 0 && s->zone == z) {
-		s->refs++;
-		h->fd = s->fd;
-		h->slot = s;
-		pthread_mutex_unlock(&s->lock);
+	if (slot_hit(s, z, h))
 		return 0;
-	}
-	pthread_mutex_unlock(&s->lock);
-
 	zone_file_name(&d->geo, z, name);
 	fd = openat(e->dirfd, name, e->oflags | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -EUCLEAN : -errno;
-
-	pthread_mutex_lock(&s->lock);
-	h->slot = NULL;
-	h->fd = fd;
-	if (s->fd >= 0 && s->zone == z) { /* someone was quicker */
-		s->refs++;
-		h->fd = s->fd;
-		h->slot = s;
-		old = fd;
-	} else if (!s->refs) {
-		old = s->fd;
-		s->fd = fd;
-		s->zone = z;
-		s->refs = 1;
-		h->slot = s;
+	if (slot_hit(s, z, h)) { /* someone was quicker */
+		close(fd);
+		return 0;
 	}
-	pthread_mutex_unlock(&s->lock);
-	if (old >= 0)
-		close(old);
+	if (!slot_refill(s, z, fd, h))
+		h->fd = fd; /* in use: ours alone, closed after use */
 	return 0;
 }
 
@@ -130,9 +157,7 @@ static void slot_put(struct fd_handle *h)
 		close(h->fd);
 		return;
 	}
-	pthread_mutex_lock(&h->slot->lock);
-	h->slot->refs--;
-	pthread_mutex_unlock(&h->slot->lock);
+	atomic_fetch_sub(&h->slot->refs, 1);
 }
 
 static uint32_t slots_wanted(uint32_t nr_zones)
@@ -159,10 +184,8 @@ static int slots_init(struct zk_dev *d)
 	if (!e->slots)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < e->nr_slots; i++) {
-		pthread_mutex_init(&e->slots[i].lock, NULL);
-		e->slots[i].fd = -1;
-		e->slots[i].refs = 0;
-		e->slots[i].zone = 0;
+		atomic_init(&e->slots[i].key, SLOT_EMPTY);
+		atomic_init(&e->slots[i].refs, 0);
 	}
 	return 0;
 }
@@ -645,9 +668,10 @@ static void emu_close(struct zk_dev *d)
 		return;
 	snapshot_save(d);
 	for (uint32_t i = 0; e->slots && i < e->nr_slots; i++) {
-		if (e->slots[i].fd >= 0)
-			close(e->slots[i].fd);
-		pthread_mutex_destroy(&e->slots[i].lock);
+		uint64_t key = atomic_load(&e->slots[i].key);
+
+		if (key != SLOT_EMPTY)
+			close((int)(uint32_t)key);
 	}
 	if (e->dirfd >= 0)
 		close(e->dirfd); /* drops the flock */
@@ -779,10 +803,12 @@ static ssize_t trim_partial_block(struct zk_dev *d, int fd, uint64_t foff,
 }
 
 /* Write everything, or as much as the file system takes: the byte count,
- * with the error that stopped it in *err. */
-static size_t write_all(int fd, struct iovec *iov, int cnt, uint64_t foff,
-			int *err)
+ * with the error that stopped it in *err.  @iov is left as it is; only a
+ * short write that ends inside a buffer makes a copy of the rest. */
+static size_t write_all(int fd, const struct iovec *iov, int cnt,
+			uint64_t foff, int *err)
 {
+	struct iovec rest[BATCH_MAX_IOV];
 	size_t done = 0;
 
 	*err = 0;
@@ -805,9 +831,11 @@ static size_t write_all(int fd, struct iovec *iov, int cnt, uint64_t foff,
 			iov++;
 			cnt--;
 		}
-		if (cnt > 0) {
-			iov->iov_base = (char *)iov->iov_base + n;
-			iov->iov_len -= (size_t)n;
+		if (cnt > 0 && n > 0) {
+			memmove(rest, iov, (size_t)cnt * sizeof(*iov));
+			rest[0].iov_base = (char *)rest[0].iov_base + n;
+			rest[0].iov_len -= (size_t)n;
+			iov = rest;
 		}
 	}
 	return done;
@@ -843,7 +871,6 @@ static ssize_t emu_pwritev(struct zk_dev *d, uint32_t z,
 			   const struct iovec *iov, int iovcnt, uint64_t off)
 {
 	uint64_t foff = off - zk_zone_start(d, z);
-	struct iovec v[BATCH_MAX_IOV];
 	struct fd_handle h;
 	size_t total = 0, done;
 	ssize_t n;
@@ -851,7 +878,6 @@ static ssize_t emu_pwritev(struct zk_dev *d, uint32_t z,
 
 	if (iovcnt < 1 || iovcnt > BATCH_MAX_IOV)
 		return -EINVAL;
-	memcpy(v, iov, (size_t)iovcnt * sizeof(*v)); /* write_all moves them */
 	for (int i = 0; i < iovcnt; i++)
 		total += iov[i].iov_len;
 	ret = slot_get(d, z, &h);
@@ -863,7 +889,7 @@ static ssize_t emu_pwritev(struct zk_dev *d, uint32_t z,
 		return ret;
 	}
 	if (direct_ok(emu_of(d), iov, iovcnt))
-		done = write_all(h.fd, v, iovcnt, foff, &err);
+		done = write_all(h.fd, iov, iovcnt, foff, &err);
 	else
 		done = write_bounced(emu_of(d), h.fd, iov, iovcnt, foff, &err);
 	n = (ssize_t)done;

@@ -21,43 +21,13 @@
 #define THREADS 4
 #define PER_THREAD 32
 
-/* Does this process hold a descriptor of a file under @dir, and are all
- * such descriptors O_DIRECT?  Returns how many it found (all direct), or
- * -1 if one is not. */
+/* How many descriptors of zone files under @dir this process holds, all
+ * O_DIRECT; -1 if one is not. */
 static int direct_fds_under(const char *dir)
 {
-	char link[300], target[PATH_MAX], info[300], line[128];
-	struct dirent *de;
-	DIR *d = opendir("/proc/self/fd");
-	int found = 0;
+	int not_direct, n = t_zone_fds_under(dir, &not_direct);
 
-	T_ASSERT(d);
-	while ((de = readdir(d))) {
-		unsigned int flags = 0;
-		ssize_t n;
-		FILE *f;
-
-		snprintf(link, sizeof(link), "/proc/self/fd/%s", de->d_name);
-		n = readlink(link, target, sizeof(target) - 1);
-		if (n < 0)
-			continue;
-		target[n] = 0;
-		if (strncmp(target, dir, strlen(dir)) || !strstr(target, "/seq-"))
-			continue;
-		snprintf(info, sizeof(info), "/proc/self/fdinfo/%s", de->d_name);
-		f = fopen(info, "r");
-		T_ASSERT(f);
-		while (fgets(line, sizeof(line), f))
-			sscanf(line, "flags: %o", &flags);
-		fclose(f);
-		if (!(flags & O_DIRECT)) {
-			found = -1;
-			break;
-		}
-		found++;
-	}
-	closedir(d);
-	return found;
+	return not_direct ? -1 : n;
 }
 
 /* A buffer whose address O_DIRECT cannot take: 4 KiB-aligned plus 8. */

@@ -4,6 +4,8 @@
 #endif
 #include "testlib.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -765,4 +767,47 @@ double t_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static bool fd_is_direct(const char *name)
+{
+	char info[300], line[128];
+	unsigned int flags = 0;
+	FILE *f;
+
+	snprintf(info, sizeof(info), "/proc/self/fdinfo/%s", name);
+	f = fopen(info, "r");
+	T_ASSERT(f);
+	while (fgets(line, sizeof(line), f))
+		sscanf(line, "flags: %o", &flags);
+	fclose(f);
+	return flags & O_DIRECT;
+}
+
+int t_zone_fds_under(const char *dir, int *not_direct)
+{
+	char link[300], target[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir("/proc/self/fd");
+	int found = 0;
+
+	T_ASSERT(d);
+	*not_direct = 0;
+	while ((de = readdir(d))) {
+		ssize_t n;
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%s", de->d_name);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = 0;
+		if (strncmp(target, dir, strlen(dir)) ||
+		    (!strstr(target, "/seq-") && !strstr(target, "/cnv-")))
+			continue;
+		found++;
+		if (!fd_is_direct(de->d_name))
+			(*not_direct)++;
+	}
+	closedir(d);
+	return found;
 }

@@ -262,4 +262,8 @@ void *t_malloc(size_t len);         /* zeroed; fails the test on ENOMEM */
 void *t_aligned(size_t len);        /* 4 KiB aligned, zeroed */
 double t_now(void);                 /* seconds, monotonic */
 
+/* How many descriptors of zone files (seq-*, cnv-*) under @dir this
+ * process holds; *not_direct: how many of them are not O_DIRECT. */
+int t_zone_fds_under(const char *dir, int *not_direct);
+
 #endif /* ZK_TESTLIB_H */
