@@ -111,7 +111,7 @@ void complete_req(struct zk_req *r, int result)
 	req_set_done(r);
 	if (r->q)
 		zkq_post(r->q, r);
-	else
+	else if (r->cv_live)
 		pthread_cond_signal(&r->cv);
 }
 
@@ -394,7 +394,8 @@ static void give_zone(struct zone_plug *p, struct zk_req *h)
 		return;
 	}
 	atomic_store_explicit(&h->leader, true, memory_order_relaxed);
-	pthread_cond_signal(&h->cv); /* no system call if it spins */
+	if (h->cv_live)
+		pthread_cond_signal(&h->cv); /* no system call if it spins */
 }
 
 void zone_drive(struct zk_dev *d, struct zk_stripe *s, struct zone_plug *p,
@@ -532,6 +533,12 @@ static void wait_for_turn(struct zk_dev *d, struct zk_stripe *s,
 	if (req_ready(r))
 		return;
 	spin_for_turn(d, s, r);
+	if (req_ready(r))
+		return;
+	if (!r->cv_live) {
+		pthread_cond_init(&r->cv, NULL);
+		r->cv_live = true;
+	}
 	while (!req_ready(r))
 		pthread_cond_wait(&r->cv, &s->lock);
 }
@@ -543,7 +550,6 @@ static int seq_write(struct zk_dev *d, uint32_t z, struct zk_req *r)
 	struct zone_plug *p;
 	int ret;
 
-	pthread_cond_init(&r->cv, NULL);
 	ret = zone_reserve(d, z, r, &p);
 	if (ret)
 		goto out;
@@ -567,7 +573,8 @@ static int seq_write(struct zk_dev *d, uint32_t z, struct zk_req *r)
 	pthread_mutex_unlock(&s->lock);
 	zs_recheck_implicit(d);
 out:
-	pthread_cond_destroy(&r->cv);
+	if (r->cv_live)
+		pthread_cond_destroy(&r->cv);
 	return ret;
 }
 

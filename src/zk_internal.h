@@ -185,6 +185,9 @@ struct zk_req {
 	 * without it while it spins (then takes the lock to act on them). */
 	atomic_bool done;
 	atomic_bool leader; /* handed the zone: issue the queue */
+	/* cv is set up only when the caller first sleeps (most turns come
+	 * while it spins, or at once); cv_live says so, under the lock. */
+	bool cv_live;
 	pthread_cond_t cv;
 	struct zk_queue *q;
 	uint64_t user_data;
