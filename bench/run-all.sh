@@ -125,10 +125,20 @@ if [ -n "$QUICK" ]; then
 	FARGS=(--sizes 4K,1M --jobs 1,8 --bytes 4M --min-ops 16 --repeat 1)
 	NZ1M=20000
 else
-	ZARGS=(--bytes 64M --min-ops 256 --repeat "$REPEAT")
-	FARGS=(--bytes 64M --min-ops 256 --repeat "${FIO_REPEAT:-3}")
+	ZARGS=(--min-ops 256 --repeat "$REPEAT")
+	FARGS=(--min-ops 256 --repeat "${FIO_REPEAT:-3}")
 	NZ1M=1000000
 fi
+
+# Bytes per run: a buffered 4 KiB run of 64 MiB lasts some 40 ms, short
+# enough for one preemption on a shared machine to move it by 30%; O_DIRECT
+# runs are slower and stay at 64 MiB.
+run_bytes() {
+	if [ -n "$QUICK" ]; then echo 4M
+	elif [ "$1" = disk-direct ]; then echo 64M
+	else echo 256M
+	fi
+}
 
 # ---- the zkbench matrix on each file system ----
 # disk-direct: the disk file system again, zone files and raw writes O_DIRECT
@@ -139,7 +149,7 @@ for fs in tmpfs disk disk-direct; do
 	dev=$(mktemp -d "$dir/zkbench.XXXXXX")
 	rmdir "$dev" # zkbench makes it, and removes it at the end
 	run "$ZKB" --dev "$dev" --no-progress "${extra[@]}" "${ZARGS[@]}" \
-		--json="$RESULTS/zkbench-$fs.json" | tee "$RESULTS/zkbench-$fs.txt"
+		--bytes "$(run_bytes $fs)" --json="$RESULTS/zkbench-$fs.json" | tee "$RESULTS/zkbench-$fs.txt"
 done
 
 # ---- fio ----
@@ -149,7 +159,7 @@ if [ -n "$FIO" ]; then
 		extra=(); [ $fs = disk-direct ] && extra=(--direct)
 		log "fio comparison on $dir${extra[*]:+ (O_DIRECT)}"
 		run python3 "$D/fio-compare.py" --dir "$dir" --zkbench "$ZKB" "${FARGS[@]}" \
-			"${extra[@]}" --json "$RESULTS/fio-$fs.json"
+			--bytes "$(run_bytes $fs)" "${extra[@]}" --json "$RESULTS/fio-$fs.json"
 	done
 fi
 
