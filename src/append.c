@@ -398,13 +398,36 @@ static void give_zone(struct zone_plug *p, struct zk_req *h)
 		pthread_cond_signal(&h->cv); /* no system call if it spins */
 }
 
+/* On a buffered device a synchronous leader writes the next batch itself,
+ * rather than hand the zone over, when the owner of its head sleeps: a
+ * buffered write is CPU work, so waking the owner only puts a scheduler
+ * round trip between two writes of the zone (the owner is completed and
+ * woken all the same, off that path).  Where writes wait for a device it
+ * hands over, so that its own caller's next append joins the next batch.
+ * At most this many in a row, so a leader does not write for others for
+ * ever. */
+#define DRIVE_FOR_SLEEPERS_MAX 4u
+
+static bool drive_for(const struct zk_dev *d, const struct zk_req *h,
+		      struct zk_queue *q, unsigned int *extra)
+{
+	if (!d->buffered || q || h->q || !h->cv_live ||
+	    *extra >= DRIVE_FOR_SLEEPERS_MAX)
+		return false;
+	++*extra;
+	return true;
+}
+
 void zone_drive(struct zk_dev *d, struct zk_stripe *s, struct zone_plug *p,
 		struct zk_req *self, struct zk_queue *q)
 {
+	unsigned int extra = 0;
+
 	while (p->head) {
 		struct zk_req *h = p->head;
 
-		if (h->q != q || (!q && h != self)) {
+		if ((h->q != q || (!q && h != self)) &&
+		    !drive_for(d, h, q, &extra)) {
 			give_zone(p, h);
 			return;
 		}

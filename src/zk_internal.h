@@ -279,7 +279,8 @@ struct zk_dev {
 	char *path;
 	unsigned int flags;
 	/* Writes are copies into the page cache (emulated device without
-	 * ZK_DIRECT): io_uring hands each to a kernel worker (queue.c). */
+	 * ZK_DIRECT): io_uring hands each to a kernel worker (queue.c), and
+	 * a write is CPU work, with no device to wait for (zone_drive). */
 	bool buffered;
 	struct zk_geometry geo;   /* normalised */
 	uint8_t seq_type;         /* type of the sequential zones */
