@@ -45,6 +45,17 @@ def ratio(a, b):
     return a["mib_s"] / b["mib_s"]
 
 
+def paired(a, b):
+    """a/b of each round (round k of both modes ran back to back), or None
+    for results written without the runs of each round"""
+    if bad(a) or bad(b):
+        return None
+    ra, rb = a.get("mib_s_runs"), b.get("mib_s_runs")
+    if not ra or not rb or len(ra) != len(rb) or not all(rb):
+        return None
+    return [x / y for x, y in zip(ra, rb)]
+
+
 def ok(cond):
     return "**met**" if cond else "**not met**"
 
@@ -138,32 +149,51 @@ def describe_run(z):
 
 
 def append_vs_raw(z):
-    """(cell, ratio) of append/raw and append-queue/raw-uring"""
+    """(cell, ratio, per-round ratios) of append/raw and
+    append-queue/raw-uring"""
     ix = index(z)
     sync, queue = [], []
     for size, zones, n in cells(z):
-        r = ratio(ix.get((size, zones, n, "append")),
-                  ix.get((size, zones, n, "raw")))
-        if r is not None:
-            sync.append(("%s %s x%d" % (label(z, size), zones, n), r))
-        r = ratio(ix.get((size, zones, n, "append-queue")),
-                  ix.get((size, zones, n, "raw-uring")))
-        if r is not None:
-            queue.append(("%s %s QD%d" % (label(z, size), zones, n), r))
+        for out, num, den, name in (
+                (sync, "append", "raw", "%s %s x%d"),
+                (queue, "append-queue", "raw-uring", "%s %s QD%d")):
+            a = ix.get((size, zones, n, num))
+            b = ix.get((size, zones, n, den))
+            r = ratio(a, b)
+            if r is not None:
+                out.append((name % (label(z, size), zones, n), r,
+                            paired(a, b)))
     return sync, queue
 
 
-def summarize(pairs, limit):
-    if not pairs:
+def summarize(cells_, limit):
+    """The target line: cells at or above @limit by the ratio of medians;
+    each cell below with the range of its per-round ratios, and how many of
+    those are below @limit in every round (the others are within the spread
+    of the machine)."""
+    if not cells_:
         return "no data", False
-    vals = [v for _, v in pairs]
-    bad = [(c, v) for c, v in pairs if v < limit]
+    vals = [v for _, v, _ in cells_]
+    below = [c for c in cells_ if c[1] < limit]
     s = "%d of %d cells >= %.2f; min %.2f, median %.2f" % (
-        len(pairs) - len(bad), len(pairs), limit, min(vals),
+        len(cells_) - len(below), len(cells_), limit, min(vals),
         statistics.median(vals))
-    if bad:
-        s += "; below: " + ", ".join("%s %.2f" % (c, v) for c, v in bad)
-    return s, not bad
+    if below:
+        def one(c):
+            name, v, rounds = c
+            if not rounds:
+                return "%s %.2f" % (name, v)
+            return "%s %.2f (rounds %.2f-%.2f)" % (name, v, min(rounds),
+                                                   max(rounds))
+        s += "; below: " + ", ".join(one(c) for c in below)
+        known = [c for c in below if c[2]]
+        if known:
+            every = [c[0] for c in known if max(c[2]) < limit]
+            s += "; below %.2f in every round: %s" % (
+                limit, "%d of %d (%s)" % (len(every), len(known),
+                                          ", ".join(every))
+                if every else "none of %d" % len(known))
+    return s, not below
 
 
 def vm_name(path):
@@ -298,7 +328,8 @@ def main():
         if not f:
             continue
         pairs = [("%s %s %s x%d" % (c["engine"], c["size_label"], c["zones"],
-                                    c["jobs"]), c["ratio"])
+                                    c["jobs"]), c["ratio"],
+                  paired(c["zonekit"], c["fio"]))
                  for c in f["cells"] if c["ratio"] is not None]
         s, good = summarize(pairs, 0.90)
         w("| within 10%% of fio (or better), %s | zonekit / fio: %s | %s |" %
@@ -342,6 +373,13 @@ def main():
 
     w("## Reading the results")
     w("")
+    w("- A ratio in the tables is of two medians.  Each round of a cell runs "
+      "every mode back to back, so the ratio within one round compares runs "
+      "that met the same state of the machine; for a cell below a target, "
+      "the Targets table gives the range of those per-round ratios and "
+      "counts the cells below the target in every round.  A cell below the "
+      "target by its medians but above it in some rounds differs from it by "
+      "less than this machine's run-to-run spread.")
     w("- On tmpfs, and through the page cache of a disk file system, a "
       "write is memory copying and page allocation done by the CPU of the "
       "thread that makes it, and the kernel takes buffered writes to one "

@@ -78,6 +78,7 @@
 #define GiB (1024 * MiB)
 
 #define MAX_LIST 16
+#define MAX_REPEAT 64
 #define MAX_STREAMS 1024
 
 /* ------------------------------------------------------------------ */
@@ -1265,6 +1266,10 @@ struct result {
 	bool skipped;
 	unsigned int reps;
 	double mib_s_min, mib_s_max;
+	/* MiB/s of each repetition in the order run: round k of every mode
+	 * of a cell ran back to back, so ratios of round k pair runs that
+	 * met the same state of the machine. */
+	double mib_s_runs[MAX_REPEAT];
 };
 
 /* The nearest-rank percentile of @n sorted samples, in microseconds. */
@@ -1433,14 +1438,22 @@ static void write_json(FILE *f)
 			"}, \"cpu_us_per_op\": %.3f, "
 			"\"batches\": %" PRIu64 ", \"merged\": %" PRIu64
 			", \"ops_per_write\": %.3f, \"capped\": %s, "
-			"\"reps\": %u, \"mib_s_min\": %.2f, \"mib_s_max\": %.2f}%s\n",
+			"\"reps\": %u, \"mib_s_min\": %.2f, \"mib_s_max\": %.2f",
 			x->ops, x->bytes, x->secs, x->mib_s, x->iops, x->p50,
 			x->p99, x->p999, x->max, x->mean, x->lat_samples,
 			x->cpu_us_op,
 			x->batches, x->merged,
 			x->batches ? (double)x->ops / (double)x->batches : 0.0,
 			x->capped ? "true" : "false", x->reps, x->mib_s_min,
-			x->mib_s_max, k + 1 < nr_results ? "," : "");
+			x->mib_s_max);
+		if (!x->err && !x->skipped) {
+			fputs(", \"mib_s_runs\": [", f);
+			for (unsigned int i = 0; i < x->reps; i++)
+				fprintf(f, "%s%.2f", i ? ", " : "",
+					x->mib_s_runs[i]);
+			fputc(']', f);
+		}
+		fprintf(f, "}%s\n", k + 1 < nr_results ? "," : "");
 	}
 	fputs("  ],\n  \"ratios\": [\n", f);
 	{
@@ -1639,8 +1652,9 @@ static int cmd_run(void)
 	for (unsigned int a = 0; a < o.nr_sizes && !interrupted; a++)
 	for (int zm = 0; zm < NR_ZMODES && !interrupted; zm++)
 	for (unsigned int b = 0; b < o.nr_streams && !interrupted; b++) {
-		struct result reps[NR_MODES][64];
-		unsigned int nrep = o.repeat > 64 ? 64 : o.repeat;
+		struct result reps[NR_MODES][MAX_REPEAT];
+		unsigned int nrep = o.repeat > MAX_REPEAT ? MAX_REPEAT : o.repeat;
+		double runs[NR_MODES][MAX_REPEAT];
 		/* latency samples of every repetition, pooled */
 		uint64_t *pool[NR_MODES] = { NULL }, npool[NR_MODES] = { 0 };
 
@@ -1676,6 +1690,7 @@ static int cmd_run(void)
 				run_once(&r);
 			}
 			fill_result(&reps[m][rep], &r);
+			runs[m][rep] = reps[m][rep].mib_s;
 			if (o.verbose)
 				fprintf(stderr, "%s: %.1f MiB/s\n", what,
 					reps[m][rep].mib_s);
@@ -1710,6 +1725,7 @@ static int cmd_run(void)
 			res->reps = n;
 			res->mib_s_min = reps[m][0].mib_s;
 			res->mib_s_max = reps[m][n - 1].mib_s;
+			memcpy(res->mib_s_runs, runs[m], n * sizeof(runs[m][0]));
 			if (npool[m]) {
 				qsort(pool[m], npool[m], sizeof(uint64_t), cmp_u64);
 				set_latency(res, pool[m], npool[m]);
@@ -1968,7 +1984,7 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			o.repeat = (unsigned int)need_uint("--repeat", optarg);
-			if (!o.repeat || o.repeat > 64)
+			if (!o.repeat || o.repeat > MAX_REPEAT)
 				die("--repeat: 1 to 64");
 			break;
 		case 'q':

@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# doc/performance.md is generated: zkbench's JSON -> bench/mkreport.py.
+# Check that chain on a tiny run: every run carries the MiB/s of each of its
+# rounds, the report is written from them, and its target lines give the
+# per-round range of a cell below a target.  Speed is not asserted.
+#
+#   bench_report.sh ZKBENCH MKREPORT
+set -euo pipefail
+
+zkbench=$1
+mkreport=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+mkdir "$work/results"
+"$zkbench" --dev "$work/dev" --zone-size 16M --nr-zones 8 --sizes 4K,64K \
+	--threads 1,2 --bytes 1M --min-ops 16 --repeat 3 --no-progress \
+	--json="$work/results/zkbench-tmpfs.json" > "$work/table.txt"
+
+python3 - "$work/results/zkbench-tmpfs.json" <<'EOF' || fail "zkbench JSON"
+import json, statistics, sys
+d = json.load(open(sys.argv[1]))
+assert d["config"]["repeat"] == 3, d["config"]
+runs = [r for r in d["runs"] if "error" not in r and "skipped" not in r]
+assert len(runs) == 2 * 2 * 2 * 5, len(runs)   # sizes x threads x zones x modes
+for r in runs:
+    rr = r["mib_s_runs"]
+    assert len(rr) == 3 and all(v > 0 for v in rr), r
+    # the reported figure is the median round, and min/max bound them
+    assert abs(statistics.median(rr) - r["mib_s"]) < 0.01, r
+    assert abs(min(rr) - r["mib_s_min"]) < 0.01, r
+    assert abs(max(rr) - r["mib_s_max"]) < 0.01, r
+EOF
+
+python3 "$mkreport" "$work/results" > "$work/report.md" || fail "mkreport"
+grep -q '^| append >= 0.95x raw writes, same sizes and threads' \
+	"$work/report.md" || fail "no append/raw target line"
+grep -q '^| 4K | shared | 2 |' "$work/report.md" || fail "no 4K shared x2 row"
+
+# Feed a cell that is below target in one round only: its line must show
+# the round range and not count it as below in every round.
+python3 - "$work/results/zkbench-tmpfs.json" <<'EOF' || fail "editing JSON"
+import json, sys
+p = sys.argv[1]
+d = json.load(open(p))
+for r in d["runs"]:
+    if (r["size"], r["zones"], r["streams"]) == (4096, "shared", 2):
+        if r["mode"] == "raw":
+            r["mib_s_runs"] = [100.0, 100.0, 100.0]; r["mib_s"] = 100.0
+        if r["mode"] == "append":
+            r["mib_s_runs"] = [80.0, 90.0, 99.0]; r["mib_s"] = 90.0
+json.dump(d, open(p, "w"))
+EOF
+python3 "$mkreport" "$work/results" > "$work/report.md" || fail "mkreport"
+line=$(grep '^| append >= 0.95x raw writes' "$work/report.md")
+[[ $line == *"4K shared x2 0.90 (rounds 0.80-0.99)"* ]] ||
+	fail "no per-round range for 4K shared x2: $line"
+[[ $line != *"every round: "*"4K shared x2"*")"* ]] ||
+	fail "4K shared x2 counted as below in every round: $line"
+echo "ok: zkbench JSON and doc/performance.md's generator agree"
