@@ -449,7 +449,9 @@ int zone_reserve(struct zk_dev *d, uint32_t z, struct zk_req *r,
 	bool have_res = false;
 	int ret;
 
-	for (;;) {
+	for (unsigned int closes = 0;;) {
+		uint32_t victim;
+
 		pthread_mutex_lock(&s->lock);
 		p = plug_get(d, z);
 		if (!p) {
@@ -462,11 +464,29 @@ int zone_reserve(struct zk_dev *d, uint32_t z, struct zk_req *r,
 		}
 		wait_for_barriers(s, p);
 		zs_model(d, z, p, &m);
-		if (have_res || !zs_write_needs_res(d, z, &m, r->len))
+		if (!have_res && !zs_write_needs_res(d, z, &m, r->len))
 			break;
+		if (have_res) {
+			/* Only a synchronous caller may wait for a zone to
+			 * drain (a queue's submitter may be what drains it).
+			 * A few tries: others may take the room meanwhile. */
+			victim = closes < CLOSE_FOR_ROOM_TRIES ?
+				 zs_write_zone_to_close(d, z, &m, r->off,
+							r->len, !r->q) :
+				 ZK_NO_ZONE;
+			if (victim == ZK_NO_ZONE)
+				break;
+		}
 		/* Lock order is res -> stripe: start again holding both. */
 		plug_put_if_idle(s, p);
 		pthread_mutex_unlock(&s->lock);
+		if (have_res) {
+			pthread_mutex_unlock(&d->res.lock);
+			have_res = false;
+			closes++;
+			close_for_room(d, victim);
+			continue;
+		}
 		pthread_mutex_lock(&d->res.lock);
 		have_res = true;
 	}

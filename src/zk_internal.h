@@ -268,10 +268,13 @@ struct zk_res {
 	/* The implicitly open zones, to pick one to close (max_open > 0). */
 	uint32_t *imp, nr_imp_listed, imp_room;
 	/* Real devices choose for themselves which zone to close implicitly:
+	 * where zonekit could not close one itself first (close_for_room),
 	 * the zones to ask about once the write that opened one is done. */
 	uint32_t recheck[ZK_RECHECK_MAX], nr_recheck;
 	atomic_bool recheck_pending;
 };
+
+#define ZK_NO_ZONE UINT32_MAX
 
 struct zk_dev {
 	const struct zk_backend_ops *ops;
@@ -363,6 +366,15 @@ void zs_learn(struct zk_dev *d, uint32_t z, const struct zk_zone_state *st);
 /* After an implicit close on a real device, ask it which zones are open
  * and which closed.  No lock held. */
 void zs_recheck_implicit(struct zk_dev *d);
+uint32_t zs_write_zone_to_close(struct zk_dev *d, uint32_t z,
+				const struct zone_model *m, uint64_t off,
+				size_t len, bool may_wait);
+uint32_t zs_op_zone_to_close(struct zk_dev *d, enum zk_op op, uint32_t z);
+/* Close @z (from zs_*zone_to_close) on the model and the device, its
+ * writes drained first; no lock held.  Callers try at most this many
+ * times, as others may take the room meanwhile. */
+int close_for_room(struct zk_dev *d, uint32_t z);
+#define CLOSE_FOR_ROOM_TRIES 8u
 /* Forget reservations past @wp (the committed wp) after a failure that
  * could not be re-learnt.  Caller holds res.lock and the stripe lock. */
 void zs_rewind(struct zk_dev *d, struct zone_plug *p, uint64_t wp);

@@ -34,14 +34,28 @@ static int zone_op_one(struct zk_dev *d, enum zk_op op, uint32_t z, bool all)
 	struct zk_stripe *s = zk_stripe_of(d, z);
 	struct zone_plug *p;
 	uint64_t new_e = 0;
+	bool applies;
 	int ret;
 
 	ret = zone_claim(d, z, &p);
 	if (ret)
 		return ret;
-	pthread_mutex_lock(&d->res.lock);
-	pthread_mutex_lock(&s->lock);
-	if (!all || op_applies_to_all(op, wpe_cond(wpt_get(&d->wpt, z))))
+	for (unsigned int tries = 0;; tries++) {
+		uint32_t victim = ZK_NO_ZONE;
+
+		pthread_mutex_lock(&d->res.lock);
+		pthread_mutex_lock(&s->lock);
+		applies = !all ||
+			  op_applies_to_all(op, wpe_cond(wpt_get(&d->wpt, z)));
+		if (applies && tries < CLOSE_FOR_ROOM_TRIES)
+			victim = zs_op_zone_to_close(d, op, z);
+		if (victim == ZK_NO_ZONE)
+			break;
+		pthread_mutex_unlock(&s->lock);
+		pthread_mutex_unlock(&d->res.lock);
+		close_for_room(d, victim);
+	}
+	if (applies)
 		ret = zs_zone_op(d, op, z, &new_e);
 	pthread_mutex_unlock(&s->lock);
 	pthread_mutex_unlock(&d->res.lock);
@@ -57,6 +71,36 @@ static int zone_op_one(struct zk_dev *d, enum zk_op op, uint32_t z, bool all)
 	}
 	zone_release(d, p);
 	return ret;
+}
+
+/* Close implicitly open zone @z, on the device too, to make room for a
+ * write that must open another (zs_zone_to_close): its writes in flight
+ * and queued go first (the zone is claimed, as for any zone operation),
+ * and the close reaches the device before res.lock is let go, so before
+ * any write that opens a zone can.  0 also if @z is no longer open. */
+int close_for_room(struct zk_dev *d, uint32_t z)
+{
+	struct zk_stripe *s = zk_stripe_of(d, z);
+	struct zone_plug *p;
+	uint64_t new_e = 0;
+	int ret, lret;
+
+	ret = zone_claim(d, z, &p);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&d->res.lock);
+	pthread_mutex_lock(&s->lock);
+	if (wpe_cond(wpt_get(&d->wpt, z)) == ZK_COND_IMP_OPEN)
+		ret = zs_zone_op(d, ZK_OP_CLOSE, z, &new_e);
+	pthread_mutex_unlock(&s->lock);
+	if (!ret && new_e)
+		ret = d->ops->zone_op(d, ZK_OP_CLOSE, z);
+	pthread_mutex_unlock(&d->res.lock);
+	/* As after any zone operation on a real device: its word is final
+	 * (devices differ on closing an open zone with nothing written). */
+	lret = new_e ? zone_relearn(d, z) : 0;
+	zone_release(d, p);
+	return ret ? ret : lret;
 }
 
 /* Refuse a range holding a zone no operation applies to, before touching

@@ -121,29 +121,59 @@ static int check_active(struct zk_dev *d)
 	return -EOVERFLOW;
 }
 
-/* Close the implicitly open zone found first from the cursor on, in zone
- * order, as null_blk does (so the emulated device picks the same one). */
-static void close_one_implicit(struct zk_dev *d, uint32_t self)
+/* Is nothing in flight or queued for @z?  (Caller holds res.lock and the
+ * stripe lock of @self.) */
+static bool zone_idle(struct zk_dev *d, uint32_t z, uint32_t self)
+{
+	struct zk_stripe *s = zk_stripe_of(d, z);
+	const struct zone_plug *p;
+	bool idle;
+
+	if (s != zk_stripe_of(d, self))
+		pthread_mutex_lock(&s->lock);
+	p = plug_find(s, z);
+	idle = !p || (!p->busy && !p->head && !p->barriers);
+	if (s != zk_stripe_of(d, self))
+		pthread_mutex_unlock(&s->lock);
+	return idle;
+}
+
+/* The implicitly open zone found first from the cursor on, in zone order,
+ * as null_blk picks it (with @idle_only, the first zone_idle() one), and
+ * the cursor moved past it; ZK_NO_ZONE if none. */
+static uint32_t pick_implicit(struct zk_dev *d, uint32_t self, bool idle_only)
 {
 	struct zk_res *r = &d->res;
-	uint32_t best = 0, best_dist = UINT32_MAX;
-	struct zk_stripe *s;
-	struct zone_plug *p;
-	struct zone_model m;
+	uint32_t best = ZK_NO_ZONE, best_dist = UINT32_MAX;
 
 	for (uint32_t i = 0; i < r->nr_imp_listed; i++) {
 		uint32_t b = r->imp[i];
 		uint32_t dist = b >= r->close_cursor ?
 			b - r->close_cursor : b + d->nr_zones - r->close_cursor;
 
-		if (dist < best_dist) {
+		if (dist < best_dist && (!idle_only || zone_idle(d, b, self))) {
 			best_dist = dist;
 			best = b;
 		}
 	}
-	if (best_dist == UINT32_MAX)
+	if (best != ZK_NO_ZONE)
+		r->close_cursor = best + 1 >= d->nr_zones ?
+			d->geo.nr_conv_zones : best + 1;
+	return best;
+}
+
+/* Close the implicitly open zone found first from the cursor on, in zone
+ * order, as null_blk does (so the emulated device picks the same one). */
+static void close_one_implicit(struct zk_dev *d, uint32_t self)
+{
+	struct zk_res *r = &d->res;
+	uint32_t best = pick_implicit(d, self, false);
+	struct zk_stripe *s;
+	struct zone_plug *p;
+	struct zone_model m;
+
+	if (best == ZK_NO_ZONE)
 		return;
-	r->close_cursor = best + 1 >= d->nr_zones ? d->geo.nr_conv_zones : best + 1;
 
 	/* Lock order res -> stripe; only res holders take a second stripe. */
 	s = zk_stripe_of(d, best);
@@ -159,6 +189,33 @@ static void close_one_implicit(struct zk_dev *d, uint32_t self)
 		r->recheck[r->nr_recheck++] = best;
 		atomic_store(&r->recheck_pending, true);
 	}
+}
+
+/* Caller holds res.lock and @z's stripe lock, about to open @z (in
+ * condition @cond) by a write or a zone operation.  On a real device, left
+ * to itself, the command that opens @z closes an implicitly open zone of
+ * the device's own choice when every open slot is taken, and under
+ * concurrent writes that may not be the zone the model closes.  So zonekit
+ * closes one itself first (close_for_room) and the device never chooses:
+ * this returns that zone (one with nothing in flight or queued if there is
+ * one, else, if @may_wait, one to drain), or ZK_NO_ZONE if no close is
+ * needed or none can be made so (the model then closes one as null_blk
+ * does, and the zones concerned are re-read afterwards). */
+static uint32_t zone_to_close(struct zk_dev *d, uint32_t z, unsigned int cond,
+			      bool may_wait)
+{
+	struct zk_res *r = &d->res;
+	uint32_t victim;
+
+	if (!d->ops->relearn_after_zone_op || !d->geo.max_open ||
+	    (cond != ZK_COND_EMPTY && cond != ZK_COND_CLOSED) ||
+	    r->nr_imp_open + r->nr_exp_open < d->geo.max_open ||
+	    !r->nr_imp_open || !r->nr_imp_listed || check_active(d))
+		return ZK_NO_ZONE;
+	victim = pick_implicit(d, z, true);
+	if (victim == ZK_NO_ZONE && may_wait)
+		victim = pick_implicit(d, z, false);
+	return victim;
 }
 
 static bool open_or_closed(unsigned int cond)
@@ -249,6 +306,41 @@ static bool cond_writable(unsigned int cond)
 	       cond != ZK_COND_OFFLINE;
 }
 
+/* May a write of @len at @off (UINT64_MAX: an append) go to @z now? */
+static int write_allowed(struct zk_dev *d, uint32_t z,
+			 const struct zone_model *m, uint64_t off, size_t len)
+{
+	uint64_t cap_end = zk_zone_start(d, z) + zk_zone_cap(d, z);
+
+	if (!cond_writable(m->cond))
+		return -EIO;
+	if (off != UINT64_MAX && off != m->wp)
+		return -EIO;
+	if (len > cap_end - m->wp)
+		return -EIO;
+	return 0;
+}
+
+/* zone_to_close() for a write that will be accepted: a refused one must
+ * change nothing, as on the device. */
+uint32_t zs_write_zone_to_close(struct zk_dev *d, uint32_t z,
+				const struct zone_model *m, uint64_t off,
+				size_t len, bool may_wait)
+{
+	if (write_allowed(d, z, m, off, len))
+		return ZK_NO_ZONE;
+	return zone_to_close(d, z, m->cond, may_wait);
+}
+
+/* zone_to_close() for a zone operation: open, and finish, of an EMPTY or
+ * CLOSED zone take an open slot. */
+uint32_t zs_op_zone_to_close(struct zk_dev *d, enum zk_op op, uint32_t z)
+{
+	if (op != ZK_OP_OPEN && op != ZK_OP_FINISH)
+		return ZK_NO_ZONE;
+	return zone_to_close(d, z, wpe_cond(wpt_get(&d->wpt, z)), true);
+}
+
 int zs_reserve_write(struct zk_dev *d, uint32_t z, struct zone_plug *p,
 		     uint64_t *off, size_t len)
 {
@@ -257,12 +349,9 @@ int zs_reserve_write(struct zk_dev *d, uint32_t z, struct zone_plug *p,
 	int ret;
 
 	zs_model(d, z, p, &m);
-	if (!cond_writable(m.cond))
-		return -EIO;
-	if (*off != UINT64_MAX && *off != m.wp)
-		return -EIO;
-	if (len > cap_end - m.wp)
-		return -EIO;
+	ret = write_allowed(d, z, &m, *off, len);
+	if (ret)
+		return ret;
 	if (m.cond == ZK_COND_EMPTY || m.cond == ZK_COND_CLOSED) {
 		ret = check_resources(d, z, m.cond);
 		if (ret)

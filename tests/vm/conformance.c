@@ -2276,10 +2276,10 @@ static void case_concurrent(void)
 		reset_all();
 		for (unsigned int i = 0; i <= T.mo; i++)
 			more[i] = S(1 + i);
-		kb_begin("implicit closes under concurrent writes: the device "
-			 "closes zones zonekit thinks open");
+		/* zonekit closes the zone it picks on the device itself
+		 * before a write that needs the slot (close_for_room), so
+		 * the device never picks one: the views must agree. */
 		run_threads(__LINE__, more, T.mo + 1);
-		KB_END();
 	}
 	step("4 threads with a queue each, 16 deep, appending to one zone");
 	reset_all();
