@@ -88,6 +88,22 @@ enum zk_zone_cond {
 	ZK_COND_OFFLINE = 0xf,
 };
 
+/* Zone conditions by what they allow: open (takes an open slot), active
+ * (open or closed: takes an active slot), writable (a sequential zone that
+ * a write at its wp may go to). */
+static inline int zk_cond_is_open(unsigned int cond)
+{
+	return cond == ZK_COND_IMP_OPEN || cond == ZK_COND_EXP_OPEN;
+}
+static inline int zk_cond_is_active(unsigned int cond)
+{
+	return zk_cond_is_open(cond) || cond == ZK_COND_CLOSED;
+}
+static inline int zk_cond_is_writable(unsigned int cond)
+{
+	return cond == ZK_COND_EMPTY || zk_cond_is_active(cond);
+}
+
 struct zk_zone {
 	uint64_t start;    /* first byte of the zone */
 	uint64_t len;      /* zone size (the last zone may be smaller) */

@@ -64,7 +64,8 @@ step "fio t/zbd, section 11 (zone capacity < size, max_open 8), appends of <= 12
 step "fuzz (libFuzzer, 30 s a target)" tests/reliability/fuzz/fuzz.sh -t 30
 step "cppcheck" cppcheck --quiet --error-exitcode=1 --std=c11 \
 	--enable=warning,portability --inline-suppr -I include -I src src tools
-step "clang-tidy" bash -c 'clang-tidy --quiet -p build src/*.c 2>/dev/null | { ! grep -E "warning:|error:"; }'
+step "clang-tidy" bash -c 'clang-tidy --quiet -p build src/*.c src/*/*.c 2>/dev/null | { ! grep -E "warning:|error:"; }'
+step "call graph of src/: no circle, no upward edge (scripts/callgraph.py)" scripts/callgraph.py build
 if [ "${ZONEKIT_SKIP_VM:-0}" != 1 ] && [ -x tests/vm/suite.sh ]; then
 	step "VM suite (null_blk + NVMe ZNS)" tests/vm/suite.sh
 fi

@@ -1,17 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The append engine: writes into sequential zones, with zone append
- * emulated at the write pointer.
+ * emulated at the write pointer (engine.h).
  *
- * Each writing zone gets a plug (as the kernel's zone write plugging does):
- * a request takes its place under the zone's stripe lock (the range
+ * A request takes its place under the zone's stripe lock (the range
  * [tail, tail + len) is reserved and the tail moves on), joins the plug's
  * queue, and the lock is dropped.  At most one backend write per zone is in
  * flight; its issuer (the leader) takes every request queued behind it and
  * writes them with one pwritev (a group commit: each caller still learns its
- * own offset), then hands the zone to the first request still queued.  So
- * writes reach the device in wp order, no system call is made under a lock,
- * and zones never wait on each other.
+ * own offset), then hands the zone to the owner of the first request still
+ * queued.  So writes reach the device in wp order, no I/O is done under a
+ * stripe lock, and zones never wait on each other.
  *
  * The committed wp in the table moves only when a write has completed, so a
  * reader never sees a wp covering data that is not there yet.
@@ -21,113 +20,29 @@
  * stopped in fails, and the appends behind it are placed again at the new
  * wp (regular writes behind it no longer start at the wp: -EIO).
  */
+#include "engine.h"
+
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "zk_internal.h"
+#include "zone_claim.h"
 
 #define BATCH_MAX_BYTES (8u << 20)
 
-/* ---- plugs (caller holds the stripe lock) ---- */
-
-struct zone_plug *plug_find(struct zk_stripe *s, uint32_t z)
-{
-	struct zone_plug *p;
-
-	for (p = s->plugs; p; p = p->next)
-		if (p->zone == z)
-			return p;
-	return NULL;
-}
-
-struct zone_plug *plug_get(struct zk_dev *d, uint32_t z)
-{
-	struct zk_stripe *s = zk_stripe_of(d, z);
-	struct zone_plug *p = plug_find(s, z);
-
-	if (p)
-		return p;
-	if (s->spare) {
-		p = s->spare; /* its condition variable is still initialised */
-		s->spare = NULL;
-	} else {
-		p = malloc(sizeof(*p));
-		if (!p)
-			return NULL;
-		pthread_cond_init(&p->drain_cv, NULL);
-	}
-	p->zone = z;
-	p->busy = p->full_pending = false;
-	p->tail = wpe_wp(wpt_get(&d->wpt, z));
-	p->head = NULL;
-	p->tailp = &p->head;
-	p->barriers = p->refs = 0;
-	p->kick_next = NULL;
-	p->next = s->plugs;
-	s->plugs = p;
-	return p;
-}
-
-void plug_put_if_idle(struct zk_stripe *s, struct zone_plug *p)
-{
-	struct zone_plug **pp;
-
-	if (p->busy || p->head || p->barriers || p->refs)
-		return;
-	for (pp = &s->plugs; *pp != p; pp = &(*pp)->next)
-		;
-	*pp = p->next;
-	if (!s->spare) {
-		s->spare = p;
-		return;
-	}
-	pthread_cond_destroy(&p->drain_cv);
-	free(p);
-}
-
-static void plug_enqueue(struct zone_plug *p, struct zk_req *r)
-{
-	r->next = NULL;
-	*p->tailp = r;
-	p->tailp = &r->next;
-}
-
-/* Sleep until no zone operation waits for or holds the zone. */
-static void wait_for_barriers(struct zk_stripe *s, struct zone_plug *p)
-{
-	while (p->barriers) {
-		p->refs++;
-		pthread_cond_wait(&p->drain_cv, &s->lock);
-		p->refs--;
-	}
-}
-
-void complete_req(struct zk_req *r, int result)
-{
-	r->result = result;
-	req_set_done(r);
-	if (r->q)
-		zkq_post(r->q, r);
-	else if (r->cv_live)
-		pthread_cond_signal(&r->cv);
-}
-
-static void fail_list(struct zk_req *r, int err)
+static void fail_list(struct zk_dev *d, uint32_t z, struct zk_req *r, int err)
 {
 	struct zk_req *next;
 
 	for (; r; r = next) {
 		next = r->next;
-		complete_req(r, err);
+		req_complete(d, z, r, err);
 	}
 }
 
 /* ---- the leader's work ---- */
 
-/* Cut the batch the leader issues off the head of the queue. */
 void batch_take(struct zone_plug *p, struct zk_batch *b)
 {
 	struct zk_req *r = p->head;
@@ -161,11 +76,11 @@ static void commit(struct zk_dev *d, struct zone_plug *p, uint64_t end)
 	uint64_t start = zk_zone_start(d, z);
 	uint64_t e = wpt_get(&d->wpt, z);
 
-	if (p->full_pending && end == start + zk_zone_cap(d, z) &&
-	    p->tail == end) {
-		p->full_pending = false;
-		p->tail = start + zk_zone_len(d, z);
-		wpt_set(&d->wpt, z, wpe_make(false, ZK_COND_FULL, p->tail));
+	if (p->resv.full_pending && end == start + zk_zone_cap(d, z) &&
+	    p->resv.tail == end) {
+		p->resv.full_pending = false;
+		p->resv.tail = start + zk_zone_len(d, z);
+		wpt_set(&d->wpt, z, wpe_make(false, ZK_COND_FULL, p->resv.tail));
 		return;
 	}
 	wpt_set(&d->wpt, z, wpe_make(false, wpe_cond(e), end));
@@ -173,16 +88,18 @@ static void commit(struct zk_dev *d, struct zone_plug *p, uint64_t end)
 
 /* Acknowledge @r as written; counted in zk_stats whether its write went
  * in whole or the recovery found it on the device after an error. */
-static void complete_written(struct zk_stripe *s, struct zk_req *r)
+static void complete_written(struct zk_dev *d, uint32_t z, struct zk_req *r)
 {
+	struct zk_stripe *s = zk_stripe_of(d, z);
+
 	count_add(r->kind == REQ_APPEND ? &s->appends : &s->writes, 1);
-	complete_req(r, 0);
+	req_complete(d, z, r, 0);
 }
 
-static void complete_batch_ok(struct zk_dev *d, struct zk_stripe *s,
-			      struct zone_plug *p, struct zk_req *batch,
-			      unsigned int n)
+static void complete_batch_ok(struct zk_dev *d, struct zone_plug *p,
+			      struct zk_req *batch, unsigned int n)
 {
+	struct zk_stripe *s = zk_stripe_of(d, p->zone);
 	struct zk_req *r = batch, *next;
 	uint64_t end = batch->off;
 
@@ -192,7 +109,7 @@ static void complete_batch_ok(struct zk_dev *d, struct zk_stripe *s,
 	for (; r; r = next) {
 		next = r->next;
 		end = r->off + r->len;
-		complete_written(s, r);
+		complete_written(d, p->zone, r);
 	}
 	commit(d, p, end);
 }
@@ -209,9 +126,9 @@ static void replace_requests(struct zk_dev *d, struct zone_plug *p,
 		int ret;
 
 		next = r->next;
-		ret = zs_reserve_write(d, p->zone, p, &off, r->len);
+		ret = plug_reserve(d, p, &off, r->len);
 		if (ret) {
-			complete_req(r, ret);
+			req_complete(d, p->zone, r, ret);
 			continue;
 		}
 		if (off != r->off)
@@ -239,11 +156,10 @@ static uint64_t zone_written_end(const struct zk_zone_state *st,
 	}
 }
 
-/* The batch did not go in whole (@written bytes or -errno). */
 /* After a failed write, how far the device holds this batch's requests:
  * a real device may have applied part of it (null_blk wrote 496 KiB of a
  * 1 MiB write), or its wp may have moved because another program wrote.
- * Only data read back equal to ours counts. */
+ * Only data read back equal to ours counts.  No lock held. */
 static uint64_t verify_written(struct zk_dev *d, uint32_t z, struct zk_req *r,
 			       uint64_t dev_end)
 {
@@ -251,6 +167,7 @@ static uint64_t verify_written(struct zk_dev *d, uint32_t z, struct zk_req *r,
 	void *tmp = NULL;
 	size_t room = 0;
 
+	zk_assert_none_held(ZK_LOCK_STRIPE);
 	for (; r && r->off + r->len <= dev_end; r = r->next) {
 		if (!tmp || r->len > room) {
 			void *bigger = realloc(tmp, r->len);
@@ -271,11 +188,11 @@ static uint64_t verify_written(struct zk_dev *d, uint32_t z, struct zk_req *r,
 
 /* The batch did not go in whole (@written bytes or -errno).  We still own
  * the zone (busy), so the stripe lock can be dropped to ask the device. */
-static void recover_batch(struct zk_dev *d, struct zk_stripe *s,
-			  struct zone_plug *p, struct zk_req *batch,
-			  ssize_t written)
+static void recover_batch(struct zk_dev *d, struct zone_plug *p,
+			  struct zk_req *batch, ssize_t written)
 {
 	uint32_t z = p->zone;
+	struct zk_stripe *s = zk_stripe_of(d, z);
 	uint64_t cap_end = zk_zone_start(d, z) + zk_zone_cap(d, z);
 	uint64_t dev_end = batch->off, ours_end = batch->off;
 	struct zk_zone_state st;
@@ -283,9 +200,9 @@ static void recover_batch(struct zk_dev *d, struct zk_stripe *s,
 	int err = written < 0 ? (int)written : written == 0 ? -EIO : 0;
 	int ret;
 
-	pthread_mutex_unlock(&s->lock);
-	ret = d->ops->report(d, z, 1, &st);
+	zk_unlock(&s->lock);
 	atomic_fetch_add_explicit(&d->stats.relearns, 1, memory_order_relaxed);
+	ret = d->ops->report(d, z, 1, &st);
 	if (ret >= 0) {
 		dev_end = zone_written_end(&st, cap_end, batch->off);
 		if (written >= 0)
@@ -294,17 +211,17 @@ static void recover_batch(struct zk_dev *d, struct zk_stripe *s,
 		else if (dev_end > batch->off)
 			ours_end = verify_written(d, z, batch, dev_end);
 	}
-	pthread_mutex_lock(&d->res.lock);
-	pthread_mutex_lock(&s->lock);
+	zk_lock(&d->res.lock);
+	zk_lock(&s->lock);
 
 	if (ret < 0)
 		err = err ? err : ret; /* cannot be read back: stop here */
 	else
-		zs_learn(d, z, &st);
+		zs_learn(d, z, &p->resv, &st);
 	/* Requests wholly in what the device holds of ours are in. */
 	for (; r && r->off + r->len <= ours_end; r = rest) {
 		rest = r->next;
-		complete_written(s, r);
+		complete_written(d, z, r);
 	}
 	/* The one the write stopped in fails, unless the write was merely
 	 * short (no error), or the wp was not where we wrote (moved behind
@@ -312,7 +229,7 @@ static void recover_batch(struct zk_dev *d, struct zk_stripe *s,
 	if (r && err && !(ret >= 0 && ours_end == batch->off &&
 			  dev_end != batch->off)) {
 		rest = r->next;
-		complete_req(r, err);
+		req_complete(d, z, r, err);
 		r = rest;
 	}
 	/* r..end of batch, then the queue, go again from the new wp. */
@@ -325,24 +242,24 @@ static void recover_batch(struct zk_dev *d, struct zk_stripe *s,
 		struct zk_zone_state lost = { .type = d->seq_type,
 					      .cond = ZK_COND_OFFLINE };
 
-		zs_rewind(d, p, batch->off);
-		zs_learn(d, z, &lost);
-		fail_list(r, ret);
-		fail_list(rest, ret);
+		zs_rewind(d, z, &p->resv, batch->off);
+		zs_force(d, z, &p->resv, &lost);
+		fail_list(d, z, r, ret);
+		fail_list(d, z, rest, ret);
 	} else {
 		replace_requests(d, p, r);
 		replace_requests(d, p, rest);
 	}
-	pthread_mutex_unlock(&d->res.lock);
+	zk_unlock(&d->res.lock);
 }
 
-void batch_finish(struct zk_dev *d, struct zk_stripe *s, struct zk_batch *b,
-		  ssize_t written)
+void batch_finish(struct zk_dev *d, struct zk_batch *b, ssize_t written)
 {
+	zk_assert_held(zk_zone_lock(d, b->p->zone));
 	if (written >= 0 && (size_t)written == b->total)
-		complete_batch_ok(d, s, b->p, b->reqs, b->n);
+		complete_batch_ok(d, b->p, b->reqs, b->n);
 	else
-		recover_batch(d, s, b->p, b->reqs, written);
+		recover_batch(d, b->p, b->reqs, written);
 }
 
 static uint64_t now_ns(void)
@@ -364,38 +281,33 @@ static void note_write_time(struct zk_stripe *s, uint64_t ns)
 	atomic_store_explicit(&s->write_ns, avg, memory_order_relaxed);
 }
 
-/* Write the batch at the head of the queue from this thread; the stripe
- * lock is held on entry and on return, but not across the write. */
-static void issue_sync(struct zk_dev *d, struct zk_stripe *s,
-		       struct zone_plug *p)
+void batch_write_now(struct zk_dev *d, struct zk_batch *b)
 {
-	struct zk_batch b;
+	struct zk_stripe *s = zk_stripe_of(d, b->p->zone);
 	ssize_t written;
 	uint64_t t0;
 	bool timed;
 
-	batch_take(p, &b);
 	/* Timing every write would cost two clock reads a write. */
 	timed = s->writes_untimed++ % WRITE_TIME_EVERY == 0;
-	pthread_mutex_unlock(&s->lock);
+	zk_unlock(&s->lock);
+	zk_assert_none_held(ZK_LOCK_STRIPE);
 	t0 = timed ? now_ns() : 0;
-	written = d->ops->pwritev(d, p->zone, b.iov, (int)b.n, b.reqs->off);
-	pthread_mutex_lock(&s->lock);
+	written = d->ops->pwritev(d, b->p->zone, b->iov, (int)b->n,
+				  b->reqs->off);
+	zk_lock(&s->lock);
 	if (timed)
 		note_write_time(s, now_ns() - t0);
-	batch_finish(d, s, &b, written);
+	batch_finish(d, b, written);
 }
 
-/* The zone passes to the owner of request @h: its thread or its queue. */
-static void give_zone(struct zone_plug *p, struct zk_req *h)
+/* Write the batch at the head of the queue from this thread. */
+static void issue_sync(struct zk_dev *d, struct zone_plug *p)
 {
-	if (h->q) {
-		zkq_kick(h->q, p);
-		return;
-	}
-	atomic_store_explicit(&h->leader, true, memory_order_relaxed);
-	if (h->cv_live)
-		pthread_cond_signal(&h->cv); /* no system call if it spins */
+	struct zk_batch b;
+
+	batch_take(p, &b);
+	batch_write_now(d, &b);
 }
 
 /* On a buffered device a synchronous leader writes the next batch itself,
@@ -409,38 +321,57 @@ static void give_zone(struct zone_plug *p, struct zk_req *h)
 #define DRIVE_FOR_SLEEPERS_MAX 4u
 
 static bool drive_for(const struct zk_dev *d, const struct zk_req *h,
-		      struct zk_queue *q, unsigned int *extra)
+		      const struct zk_owner *drv, unsigned int *extra)
 {
-	if (!d->buffered || q || h->q || !h->cv_live ||
+	if (!d->buffered || drv || h->owner || !h->cv_live ||
 	    *extra >= DRIVE_FOR_SLEEPERS_MAX)
 		return false;
 	++*extra;
 	return true;
 }
 
-void zone_drive(struct zk_dev *d, struct zk_stripe *s, struct zone_plug *p,
-		struct zk_req *self, struct zk_queue *q)
+void engine_drive(struct zk_dev *d, struct zone_plug *p, struct zk_owner *drv,
+		  struct zk_req *self)
 {
 	unsigned int extra = 0;
 
+	zk_assert_held(zk_zone_lock(d, p->zone));
 	while (p->head) {
 		struct zk_req *h = p->head;
 
-		if ((h->q != q || (!q && h != self)) &&
-		    !drive_for(d, h, q, &extra)) {
-			give_zone(p, h);
+		if ((h->owner != drv || (!drv && h != self)) &&
+		    !drive_for(d, h, drv, &extra)) {
+			plug_hand(d, p, h);
 			return;
 		}
-		if (q && !zkq_issue_batch(q, d, p))
-			return; /* in flight; its completion drives on */
-		issue_sync(d, s, p);
+		if (drv && drv->ops->issue) {
+			enum zk_issue how = drv->ops->issue(drv, d, p);
+
+			if (how == ZK_ISSUE_IN_FLIGHT)
+				return; /* its completion drives on */
+			if (how == ZK_ISSUE_WRITTEN)
+				continue;
+		}
+		issue_sync(d, p);
 	}
 	p->busy = false;
 	if (p->barriers)
 		pthread_cond_broadcast(&p->drain_cv);
 }
 
-int zone_reserve(struct zk_dev *d, uint32_t z, struct zk_req *r,
+/* ---- reservation ---- */
+
+/* Sleep until no zone operation waits for or holds the zone. */
+static void wait_for_barriers(struct zk_dev *d, struct zone_plug *p)
+{
+	while (p->barriers) {
+		p->refs++;
+		zk_cond_wait(&p->drain_cv, zk_zone_lock(d, p->zone));
+		p->refs--;
+	}
+}
+
+int engine_reserve(struct zk_dev *d, uint32_t z, struct zk_req *r,
 		   struct zone_plug **pp)
 {
 	struct zk_stripe *s = zk_stripe_of(d, z);
@@ -452,18 +383,18 @@ int zone_reserve(struct zk_dev *d, uint32_t z, struct zk_req *r,
 	for (unsigned int closes = 0;;) {
 		uint32_t victim;
 
-		pthread_mutex_lock(&s->lock);
+		zk_lock(&s->lock);
 		p = plug_get(d, z);
 		if (!p) {
 			ret = -ENOMEM;
 			goto fail;
 		}
 		if (p->barriers && have_res) {
-			pthread_mutex_unlock(&d->res.lock);
+			zk_unlock(&d->res.lock);
 			have_res = false;
 		}
-		wait_for_barriers(s, p);
-		zs_model(d, z, p, &m);
+		wait_for_barriers(d, p);
+		zs_model(d, z, &p->resv, &m);
 		if (!have_res && !zs_write_needs_res(d, z, &m, r->len))
 			break;
 		if (have_res) {
@@ -471,30 +402,33 @@ int zone_reserve(struct zk_dev *d, uint32_t z, struct zk_req *r,
 			 * drain (a queue's submitter may be what drains it).
 			 * A few tries: others may take the room meanwhile. */
 			victim = closes < CLOSE_FOR_ROOM_TRIES ?
-				 zs_write_zone_to_close(d, z, &m, r->off,
-							r->len, !r->q) :
+				 zs_write_zone_to_close(d, z, &m, r->off, r->len,
+							plug_zone_idle, &z,
+							!r->owner) :
 				 ZK_NO_ZONE;
 			if (victim == ZK_NO_ZONE)
 				break;
 		}
 		/* Lock order is res -> stripe: start again holding both. */
-		plug_put_if_idle(s, p);
-		pthread_mutex_unlock(&s->lock);
+		plug_put_if_idle(d, p);
+		zk_unlock(&s->lock);
 		if (have_res) {
-			pthread_mutex_unlock(&d->res.lock);
+			zk_unlock(&d->res.lock);
 			have_res = false;
 			closes++;
 			close_for_room(d, victim);
 			continue;
 		}
-		pthread_mutex_lock(&d->res.lock);
+		zk_lock(&d->res.lock);
 		have_res = true;
 	}
-	ret = zs_reserve_write(d, z, p, &r->off, r->len);
-	if (have_res)
-		pthread_mutex_unlock(&d->res.lock);
+	ret = plug_reserve(d, p, &r->off, r->len);
+	if (have_res) {
+		zk_unlock(&d->res.lock);
+		have_res = false;
+	}
 	if (ret) {
-		plug_put_if_idle(s, p);
+		plug_put_if_idle(d, p);
 		goto fail;
 	}
 	plug_enqueue(p, r);
@@ -502,9 +436,11 @@ int zone_reserve(struct zk_dev *d, uint32_t z, struct zk_req *r,
 	*pp = p;
 	return 0;
 fail:
-	pthread_mutex_unlock(&s->lock);
+	zk_unlock(&s->lock);
 	return ret;
 }
+
+/* ---- waiting for a turn ---- */
 
 /* A synchronous caller spins for its turn before it sleeps when the
  * zone's writes are short: a small buffered write takes a few microseconds,
@@ -555,7 +491,7 @@ static void spin_for_turn(struct zk_dev *d, struct zk_stripe *s,
 	} while (!atomic_compare_exchange_weak_explicit(
 		&d->spinners, &n, n + 1, memory_order_relaxed,
 		memory_order_relaxed));
-	pthread_mutex_unlock(&s->lock);
+	zk_unlock(&s->lock);
 	for (unsigned int i = 1; !req_ready(r); i++) {
 		cpu_relax();
 		if (i % 64)
@@ -566,7 +502,7 @@ static void spin_for_turn(struct zk_dev *d, struct zk_stripe *s,
 			break;
 	}
 	atomic_fetch_sub_explicit(&d->spinners, 1, memory_order_relaxed);
-	pthread_mutex_lock(&s->lock);
+	zk_lock(&s->lock);
 }
 
 /* Wait, stripe lock held, until the zone is handed to us or @r is done. */
@@ -583,17 +519,16 @@ static void wait_for_turn(struct zk_dev *d, struct zk_stripe *s,
 		r->cv_live = true;
 	}
 	while (!req_ready(r))
-		pthread_cond_wait(&r->cv, &s->lock);
+		zk_cond_wait(&r->cv, &s->lock);
 }
 
-/* Submit one write to a sequential zone and wait for it. */
-static int seq_write(struct zk_dev *d, uint32_t z, struct zk_req *r)
+int engine_write(struct zk_dev *d, uint32_t z, struct zk_req *r)
 {
 	struct zk_stripe *s = zk_stripe_of(d, z);
 	struct zone_plug *p;
 	int ret;
 
-	ret = zone_reserve(d, z, r, &p);
+	ret = engine_reserve(d, z, r, &p);
 	if (ret)
 		goto out;
 	if (!p->busy) {
@@ -605,166 +540,18 @@ static int seq_write(struct zk_dev *d, uint32_t z, struct zk_req *r)
 		if (atomic_load_explicit(&r->leader, memory_order_relaxed)) {
 			atomic_store_explicit(&r->leader, false,
 					      memory_order_relaxed);
-			zone_drive(d, s, p, r, NULL);
+			engine_drive(d, p, NULL, r);
 		}
 		if (atomic_load_explicit(&r->done, memory_order_relaxed))
 			break;
 	}
 	ret = r->result;
 	p->refs--;
-	plug_put_if_idle(s, p);
-	pthread_mutex_unlock(&s->lock);
-	zs_recheck_implicit(d);
+	plug_put_if_idle(d, p);
+	zk_unlock(&s->lock);
+	zone_recheck_implicit(d);
 out:
 	if (r->cv_live)
 		pthread_cond_destroy(&r->cv);
-	return ret;
-}
-
-/* ---- zone claims, for zone operations ---- */
-
-int zone_claim(struct zk_dev *d, uint32_t z, struct zone_plug **pp)
-{
-	struct zk_stripe *s = zk_stripe_of(d, z);
-	struct zone_plug *p;
-
-	pthread_mutex_lock(&s->lock);
-	p = plug_get(d, z);
-	if (!p) {
-		pthread_mutex_unlock(&s->lock);
-		return -ENOMEM;
-	}
-	p->barriers++;
-	while (p->busy || p->head) {
-		p->refs++;
-		pthread_cond_wait(&p->drain_cv, &s->lock);
-		p->refs--;
-	}
-	p->busy = true;
-	pthread_mutex_unlock(&s->lock);
-	*pp = p;
-	return 0;
-}
-
-void zone_release(struct zk_dev *d, struct zone_plug *p)
-{
-	struct zk_stripe *s = zk_stripe_of(d, p->zone);
-
-	pthread_mutex_lock(&s->lock);
-	p->busy = false;
-	p->barriers--;
-	p->tail = wpe_wp(wpt_get(&d->wpt, p->zone));
-	p->full_pending = false;
-	pthread_cond_broadcast(&p->drain_cv);
-	plug_put_if_idle(s, p);
-	pthread_mutex_unlock(&s->lock);
-}
-
-int zone_relearn(struct zk_dev *d, uint32_t z)
-{
-	struct zk_stripe *s = zk_stripe_of(d, z);
-	struct zk_zone_state st;
-	int ret = d->ops->report(d, z, 1, &st);
-
-	atomic_fetch_add_explicit(&d->stats.relearns, 1, memory_order_relaxed);
-	if (ret < 0)
-		return ret;
-	pthread_mutex_lock(&d->res.lock);
-	pthread_mutex_lock(&s->lock);
-	zs_learn(d, z, &st);
-	pthread_mutex_unlock(&s->lock);
-	pthread_mutex_unlock(&d->res.lock);
-	return 0;
-}
-
-/* ---- public entry points ---- */
-
-int zk_check_write(struct zk_dev *d, size_t len, uint64_t off)
-{
-	uint32_t z;
-
-	if (d->flags & ZK_RDONLY)
-		return -EBADF;
-	if (!len || len % d->geo.block_size || off % d->geo.block_size)
-		return -EINVAL;
-	if (off >= d->geo.capacity || len > d->geo.capacity - off)
-		return -EINVAL;
-	z = zk_zone_of(d, off);
-	if (off + len > zk_zone_start(d, z) + zk_zone_len(d, z))
-		return -EINVAL; /* the kernel lets it span zones; we do not */
-	return 0;
-}
-
-int zk_check_append(struct zk_dev *d, uint64_t zone_start, size_t len)
-{
-	uint32_t z;
-
-	if (d->flags & ZK_RDONLY)
-		return -EBADF;
-	if (zone_start >= d->geo.capacity ||
-	    (zone_start & (d->geo.zone_size - 1)))
-		return -EINVAL;
-	if (!len || len % d->geo.block_size)
-		return -EINVAL;
-	if (d->geo.max_append && len > d->geo.max_append)
-		return -EINVAL;
-	z = zk_zone_of(d, zone_start);
-	if (zk_zone_is_conv(d, z))
-		return -EIO;
-	/* Longer than the zone: it would cross the capacity wherever the wp
-	 * is, so the kernel's answer, EIO (blk_check_zone_append). */
-	if (len > zk_zone_len(d, z))
-		return -EIO;
-	return 0;
-}
-
-static ssize_t conv_write(struct zk_dev *d, uint32_t z, const void *buf,
-			  size_t len, uint64_t off)
-{
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	ssize_t ret = d->ops->pwritev(d, z, &iov, 1, off);
-
-	if (ret >= 0 && (size_t)ret != len)
-		ret = -EIO;
-	if (ret >= 0)
-		atomic_fetch_add_explicit(&d->stats.writes, 1,
-					  memory_order_relaxed);
-	return ret;
-}
-
-ZK_EXPORT ssize_t zk_pwrite(struct zk_dev *d, const void *buf, size_t len,
-			    uint64_t off)
-{
-	struct zk_req r = { .kind = REQ_WRITE, .buf = buf, .len = len, .off = off };
-	uint32_t z;
-	int ret;
-
-	if (!d || !buf)
-		return -EINVAL;
-	ret = zk_check_write(d, len, off);
-	if (ret)
-		return ret;
-	z = zk_zone_of(d, off);
-	if (zk_zone_is_conv(d, z))
-		return conv_write(d, z, buf, len, off);
-	ret = seq_write(d, z, &r);
-	return ret ? ret : (ssize_t)len;
-}
-
-ZK_EXPORT int zk_append(struct zk_dev *d, uint64_t zone_start, const void *buf,
-			size_t len, uint64_t *landed)
-{
-	struct zk_req r = { .kind = REQ_APPEND, .buf = buf, .len = len,
-			    .off = UINT64_MAX };
-	int ret;
-
-	if (!d || !buf || !landed)
-		return -EINVAL;
-	ret = zk_check_append(d, zone_start, len);
-	if (ret)
-		return ret;
-	ret = seq_write(d, zk_zone_of(d, zone_start), &r);
-	if (!ret)
-		*landed = r.off;
 	return ret;
 }

@@ -11,7 +11,7 @@
  * O_DIRECT wants buffer addresses and lengths aligned to the logical block.
  * Lengths always are (the core checks them); callers' buffers come from
  * malloc and are not, so such data is copied through bounce buffers
- * (bounce.c).
+ * (io_util.c).
  *
  * Geometry: zonekit models a device as conventional zones first, then
  * sequential zones of one type that all share one zone capacity (a smaller
@@ -31,11 +31,11 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "zk_internal.h"
+#include "device.h"
+#include "io_util.h"
 
 #define SECTOR_SHIFT 9
 #define REPORT_CHUNK 256 /* zones asked of the kernel per BLKREPORTZONE */
-#define LOCAL_IOV 64
 
 struct blkdev {
 	int fd;
@@ -145,21 +145,11 @@ static uint64_t zone_cap_sectors(const struct blk_zone_report *rep,
 	return rep->flags & BLK_ZONE_REP_CAPACITY ? bz->capacity : bz->len;
 }
 
+/* A condition zonekit knows for a sequential zone. */
 static bool cond_known(unsigned int cond)
 {
-	switch (cond) {
-	case ZK_COND_NOT_WP:
-	case ZK_COND_EMPTY:
-	case ZK_COND_IMP_OPEN:
-	case ZK_COND_EXP_OPEN:
-	case ZK_COND_CLOSED:
-	case ZK_COND_READONLY:
-	case ZK_COND_FULL:
-	case ZK_COND_OFFLINE:
-		return true;
-	default:
-		return false;
-	}
+	return zk_cond_is_writable(cond) || cond == ZK_COND_READONLY ||
+	       cond == ZK_COND_FULL || cond == ZK_COND_OFFLINE;
 }
 
 static void zone_state_of(const struct blk_zone *bz, struct zk_zone_state *st)
@@ -394,100 +384,14 @@ static int bd_zone_op(struct zk_dev *d, enum zk_op op, uint32_t z)
 	return ret ? -errno : 0;
 }
 
-static bool is_aligned(const void *p, size_t len, uint32_t bs)
-{
-	return !(((uintptr_t)p | len) & (bs - 1));
-}
-
 /* ---- data ---- */
-
-/* Any error is returned as such, even after part of the data went in: the
- * core then re-learns the zone's wp to see how much did. */
-static ssize_t pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pwrite(fd, (const char *)buf + done, len - done,
-				   (off_t)(off + done));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		done += (size_t)n;
-	}
-	return (ssize_t)done;
-}
-
-/* pwritev until done; @iov is moved past what was written. */
-static ssize_t pwritev_all(int fd, struct iovec *iov, int cnt, uint64_t off)
-{
-	size_t done = 0;
-
-	while (cnt > 0) {
-		ssize_t n = pwritev(fd, iov, cnt, (off_t)(off + done));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		done += (size_t)n;
-		for (; cnt > 0 && (size_t)n >= iov->iov_len; iov++, cnt--)
-			n -= (ssize_t)iov->iov_len;
-		if (cnt > 0) {
-			iov->iov_base = (char *)iov->iov_base + n;
-			iov->iov_len -= (size_t)n;
-		}
-	}
-	return (ssize_t)done;
-}
-
-static ssize_t write_direct(int fd, const struct iovec *iov, int cnt,
-			    uint64_t off)
-{
-	struct iovec local[LOCAL_IOV], *v = local;
-	ssize_t ret;
-
-	if (cnt > LOCAL_IOV) {
-		v = malloc((size_t)cnt * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-	}
-	memcpy(v, iov, (size_t)cnt * sizeof(*v)); /* pwritev_all moves them */
-	ret = pwritev_all(fd, v, cnt, off);
-	if (v != local)
-		free(v);
-	return ret;
-}
-
-/* Copy the batch into a bounce buffer a chunk at a time and write each
- * chunk: one write is in flight per zone, so chunks go in order. */
-static ssize_t write_bounced(struct blkdev *b, const struct iovec *iov,
-			     int cnt, uint64_t off, size_t total)
-{
-	struct zk_iov_cursor c = { .iov = iov, .cnt = cnt };
-	char *buf = zk_bounce_get(&b->bounce);
-	size_t done = 0;
-	ssize_t ret = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	while (done < total && ret >= 0) {
-		size_t fill = zk_bounce_fill(buf, &c);
-
-		ret = pwrite_all(b->fd, buf, fill, off + done);
-		done += fill;
-	}
-	zk_bounce_put(&b->bounce, buf);
-	return ret < 0 ? ret : (ssize_t)done;
-}
 
 static ssize_t bd_pwritev(struct zk_dev *d, uint32_t z, const struct iovec *iov,
 			  int iovcnt, uint64_t off)
 {
 	struct blkdev *b = bd_of(d);
-	size_t total = 0;
+	size_t total = 0, done;
+	int err;
 
 	for (int i = 0; i < iovcnt; i++)
 		total += iov[i].iov_len;
@@ -496,26 +400,14 @@ static ssize_t bd_pwritev(struct zk_dev *d, uint32_t z, const struct iovec *iov,
 	    off + total > zk_zone_start(d, z) + zk_zone_len(d, z) ||
 	    (total & (d->geo.block_size - 1)) || (off & (d->geo.block_size - 1)))
 		return -EINVAL;
+	/* Any error is returned as such, even after part of the data went
+	 * in: the core then re-learns the zone's wp to see how much did. */
 	if (zk_iov_aligned(iov, iovcnt, d->geo.block_size, d->geo.block_size))
-		return write_direct(b->fd, iov, iovcnt, off);
-	return write_bounced(b, iov, iovcnt, off, total);
-}
-
-static ssize_t pread_all(int fd, void *buf, size_t len, uint64_t off)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pread(fd, (char *)buf + done, len - done,
-				  (off_t)(off + done));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) /* 0: the end of the device, inside its capacity */
-			return n < 0 ? -errno : -EIO;
-		done += (size_t)n;
-	}
-	return (ssize_t)done;
+		done = zk_pwritev_full(b->fd, iov, iovcnt, off, &err);
+	else
+		done = zk_pwritev_bounced(&b->bounce, b->fd, iov, iovcnt, off,
+					  &err);
+	return err ? err : (ssize_t)done;
 }
 
 /* Bytes past the wp come back as the device has them (null_blk 0xff,
@@ -524,26 +416,12 @@ static ssize_t bd_pread(struct zk_dev *d, uint32_t z, void *buf, size_t len,
 			uint64_t off)
 {
 	struct blkdev *b = bd_of(d);
-	size_t done = 0;
-	ssize_t ret = 0;
-	char *bounce;
+	struct iovec v = { .iov_base = buf, .iov_len = len };
 
 	(void)z;
-	if (is_aligned(buf, len, d->geo.block_size))
-		return pread_all(b->fd, buf, len, off);
-	bounce = zk_bounce_get(&b->bounce);
-	if (!bounce)
-		return -ENOMEM;
-	while (done < len && ret >= 0) {
-		size_t n = len - done < ZK_BOUNCE_SIZE ? len - done : ZK_BOUNCE_SIZE;
-
-		ret = pread_all(b->fd, bounce, n, off + done);
-		if (ret >= 0)
-			memcpy((char *)buf + done, bounce, n);
-		done += n;
-	}
-	zk_bounce_put(&b->bounce, bounce);
-	return ret < 0 ? ret : (ssize_t)len;
+	if (zk_iov_aligned(&v, 1, d->geo.block_size, d->geo.block_size))
+		return zk_pread_full(b->fd, buf, len, off, false);
+	return zk_pread_bounced(&b->bounce, b->fd, buf, len, off, false);
 }
 
 /* Empties the device's volatile write cache (a block device's fdatasync
@@ -577,6 +455,7 @@ static ssize_t bd_io_put(struct zk_dev *d, uint32_t z, struct zk_io_ref *ref,
 }
 
 const struct zk_backend_ops zk_blkdev_ops = {
+	.kind = ZK_BACKEND_BLKDEV,
 	.name = "blkdev",
 	.io_get = bd_io_get,
 	.io_put = bd_io_put,
@@ -590,5 +469,5 @@ const struct zk_backend_ops zk_blkdev_ops = {
 	.set_cond = NULL, /* real devices cannot be told: -EOPNOTSUPP */
 	/* QEMU ZNS, for one, closes an explicitly open empty zone to CLOSED
 	 * where null_blk (zonekit's model) makes it EMPTY: ask the device. */
-	.relearn_after_zone_op = true,
+	.keeps_conditions = true,
 };

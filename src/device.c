@@ -9,64 +9,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "zk_internal.h"
+#include "compiler.h"
+#include "device.h"
+#include "geometry.h"
+#include "zone_plug.h"
 
 #define LEARN_CHUNK 4096u
 #define LEARN_THREADS 8u
 #define LEARN_PARALLEL_MIN 65536u
-
-/* A stripe lock is held for a few hundred nanoseconds at a time; a thread
- * that finds it taken spins a little (glibc's adaptive mutex) rather than
- * sleeping at once, which would cost more than the wait. */
-static void stripe_lock_init(pthread_mutex_t *m)
-{
-	pthread_mutexattr_t a;
-
-	pthread_mutexattr_init(&a);
-#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
-	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ADAPTIVE_NP);
-#endif
-	pthread_mutex_init(m, &a);
-	pthread_mutexattr_destroy(&a);
-}
-
-static int stripes_init(struct zk_dev *d)
-{
-	uint32_t n = 1;
-
-	while (n < d->nr_zones && n < ZK_MAX_STRIPES)
-		n <<= 1;
-	d->stripes = aligned_alloc(64, n * sizeof(*d->stripes));
-	if (!d->stripes)
-		return -ENOMEM;
-	memset(d->stripes, 0, n * sizeof(*d->stripes));
-	for (uint32_t i = 0; i < n; i++)
-		stripe_lock_init(&d->stripes[i].lock);
-	d->stripe_mask = n - 1;
-	return 0;
-}
-
-static void stripes_free(struct zk_dev *d)
-{
-	if (!d->stripes)
-		return;
-	for (uint32_t i = 0; i <= d->stripe_mask; i++) {
-		struct zone_plug *p = d->stripes[i].plugs, *next;
-
-		if (d->stripes[i].spare) {
-			d->stripes[i].spare->next = p;
-			p = d->stripes[i].spare;
-		}
-		for (; p; p = next) { /* only if closed with writes in flight */
-			next = p->next;
-			pthread_cond_destroy(&p->drain_cv);
-			free(p);
-		}
-		pthread_mutex_destroy(&d->stripes[i].lock);
-	}
-	free(d->stripes);
-	d->stripes = NULL;
-}
 
 /* Learn zones [first, end) from the backend, a chunk at a time. */
 struct learn_job {
@@ -88,7 +38,7 @@ static void *learn_range(void *arg)
 		j->ret = j->d->ops->report(j->d, z, nr, st);
 		for (uint32_t i = 0; i < nr && !j->ret; i++)
 			wpt_set(&j->d->wpt, z + i,
-				wpt_entry_from_state(j->d, z + i, &st[i]));
+				zs_word_from_state(j->d, z + i, &st[i]));
 	}
 	free(st);
 	return NULL;
@@ -158,13 +108,12 @@ static int dev_setup(struct zk_dev *d)
 	if (!ret)
 		ret = stripes_init(d);
 	if (!ret)
-		ret = pthread_mutex_init(&d->res.lock, NULL) ? -ENOMEM : 0;
-	if (!ret)
 		ret = learn_all(d);
 	if (!ret)
 		ret = zs_recount(d);
 	if (!ret && d->ops->learnt)
-		d->ops->learnt(d);
+		ret = d->ops->learnt(d);
+	d->ready = !ret;
 	return ret;
 }
 
@@ -179,6 +128,7 @@ ZK_EXPORT int zk_open(const char *path, unsigned int flags, struct zk_dev **devp
 	if (!d)
 		return -ENOMEM;
 	d->flags = flags;
+	zs_init(d);
 	d->seq_type = ZK_ZONE_SEQ_REQUIRED;
 	d->max_spinners = online_cpus() - 1;
 	d->ops = pick_backend(path);
@@ -189,6 +139,7 @@ ZK_EXPORT int zk_open(const char *path, unsigned int flags, struct zk_dev **devp
 	d->path = strdup(path);
 	ret = d->path ? d->ops->open(d, path, flags) : -ENOMEM;
 	if (ret) {
+		zs_free(d);
 		free(d->path);
 		free(d);
 		return ret;
@@ -202,15 +153,29 @@ ZK_EXPORT int zk_open(const char *path, unsigned int flags, struct zk_dev **devp
 	return 0;
 }
 
+/* zonekit's state of zones [first, first + nr), for a backend's save. */
+static void table_state(struct zk_dev *d, uint32_t first, uint32_t nr,
+			struct zk_zone_state *out)
+{
+	for (uint32_t i = 0; i < nr; i++) {
+		uint64_t e = wpt_get(&d->wpt, first + i);
+
+		out[i].type = wpe_conv(e) ? ZK_ZONE_CONVENTIONAL : d->seq_type;
+		out[i].cond = (uint8_t)wpe_cond(e);
+		out[i].wp = wpe_wp(e);
+	}
+}
+
 ZK_EXPORT void zk_close(struct zk_dev *d)
 {
 	if (!d)
 		return;
+	if (d->ready && !(d->flags & ZK_RDONLY) && d->ops->save)
+		d->ops->save(d, table_state);
 	d->ops->close(d);
 	stripes_free(d);
 	zs_free(d);
 	wpt_free(&d->wpt);
-	pthread_mutex_destroy(&d->res.lock);
 	free(d->path);
 	free(d);
 }
@@ -229,8 +194,7 @@ ZK_EXPORT int zk_info(struct zk_dev *d, struct zk_info *info)
 	info->max_active = d->geo.max_active;
 	info->max_append = d->geo.max_append;
 	info->nr_zones = d->nr_zones;
-	info->backend = d->ops == &zk_emu_ops ? ZK_BACKEND_EMULATED :
-						ZK_BACKEND_BLKDEV;
+	info->backend = d->ops->kind;
 	info->flags = d->flags;
 	return 0;
 }
@@ -259,42 +223,6 @@ ZK_EXPORT int zk_report(struct zk_dev *d, uint64_t off, struct zk_zone *zones,
 		zone_describe(d, z, &zones[n]);
 	*nr = n;
 	return 0;
-}
-
-int zk_check_read(struct zk_dev *d, size_t len, uint64_t off)
-{
-	if (!len || len % d->geo.block_size || off % d->geo.block_size)
-		return -EINVAL;
-	if (off >= d->geo.capacity || len > d->geo.capacity - off)
-		return -EINVAL;
-	return 0;
-}
-
-ZK_EXPORT ssize_t zk_pread(struct zk_dev *d, void *buf, size_t len, uint64_t off)
-{
-	size_t done = 0;
-	int ret;
-
-	if (!d || !buf)
-		return -EINVAL;
-	ret = zk_check_read(d, len, off);
-	if (ret)
-		return ret;
-	while (done < len) {
-		uint32_t z = zk_zone_of(d, off + done);
-		uint64_t zend = zk_zone_start(d, z) + zk_zone_len(d, z);
-		size_t chunk = len - done < zend - (off + done) ?
-			len - done : (size_t)(zend - (off + done));
-		ssize_t ret;
-
-		if (wpe_cond(wpt_get(&d->wpt, z)) == ZK_COND_OFFLINE)
-			return -EIO;
-		ret = d->ops->pread(d, z, (char *)buf + done, chunk, off + done);
-		if (ret < 0)
-			return ret;
-		done += chunk;
-	}
-	return (ssize_t)len;
 }
 
 ZK_EXPORT int zk_flush(struct zk_dev *d)

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "zk_internal.h"
+#include "compiler.h"
+#include "geometry.h"
+#include "wp_table.h"
 
 static bool is_pow2(uint64_t v) { return v && !(v & (v - 1)); }
 

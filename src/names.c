@@ -4,7 +4,8 @@
 #include <limits.h>
 #include <string.h>
 
-#include "zk_internal.h"
+#include "compiler.h"
+#include "zonekit.h"
 
 ZK_EXPORT const char *zk_strerror(int err)
 {

@@ -3,13 +3,14 @@
  * Zone operations (reset, open, close, finish), resync, and marking zones
  * read-only or offline.  A zone operation waits for the zone's queued and
  * in-flight writes to drain (zone_claim), changes the model under
- * res.lock + the zone's stripe lock, drops the locks, and only then asks the
- * backend to do it.  If the backend fails, the zone is re-learnt.
+ * res.lock + the zone's stripe lock, drops the stripe lock, and only then
+ * asks the backend to do it.  If the backend fails, the zone is re-learnt.
  */
 #include <errno.h>
 #include <stdlib.h>
 
-#include "zk_internal.h"
+#include "compiler.h"
+#include "zone_claim.h"
 
 /* What the ALL bit of ZBC applies each operation to. */
 static bool op_applies_to_all(enum zk_op op, unsigned int cond)
@@ -43,27 +44,27 @@ static int zone_op_one(struct zk_dev *d, enum zk_op op, uint32_t z, bool all)
 	for (unsigned int tries = 0;; tries++) {
 		uint32_t victim = ZK_NO_ZONE;
 
-		pthread_mutex_lock(&d->res.lock);
-		pthread_mutex_lock(&s->lock);
+		zk_lock(&d->res.lock);
+		zk_lock(&s->lock);
 		applies = !all ||
 			  op_applies_to_all(op, wpe_cond(wpt_get(&d->wpt, z)));
 		if (applies && tries < CLOSE_FOR_ROOM_TRIES)
-			victim = zs_op_zone_to_close(d, op, z);
+			victim = zs_op_zone_to_close(d, op, z, plug_zone_idle, &z);
 		if (victim == ZK_NO_ZONE)
 			break;
-		pthread_mutex_unlock(&s->lock);
-		pthread_mutex_unlock(&d->res.lock);
+		zk_unlock(&s->lock);
+		zk_unlock(&d->res.lock);
 		close_for_room(d, victim);
 	}
 	if (applies)
-		ret = zs_zone_op(d, op, z, &new_e);
-	pthread_mutex_unlock(&s->lock);
-	pthread_mutex_unlock(&d->res.lock);
+		ret = plug_zone_op(d, op, z, &new_e);
+	zk_unlock(&s->lock);
+	zk_unlock(&d->res.lock);
 	/* A real device may disagree with the model about a no-op (a zone
 	 * changed behind our back): let it have the last word. */
-	if (!ret && (new_e || (!all && d->ops->relearn_after_zone_op))) {
+	if (!ret && (new_e || (!all && d->ops->keeps_conditions))) {
 		ret = d->ops->zone_op(d, op, z);
-		if (ret || d->ops->relearn_after_zone_op) {
+		if (ret || d->ops->keeps_conditions) {
 			int lret = zone_relearn(d, z);
 
 			ret = ret ? ret : lret;
@@ -71,36 +72,6 @@ static int zone_op_one(struct zk_dev *d, enum zk_op op, uint32_t z, bool all)
 	}
 	zone_release(d, p);
 	return ret;
-}
-
-/* Close implicitly open zone @z, on the device too, to make room for a
- * write that must open another (zs_zone_to_close): its writes in flight
- * and queued go first (the zone is claimed, as for any zone operation),
- * and the close reaches the device before res.lock is let go, so before
- * any write that opens a zone can.  0 also if @z is no longer open. */
-int close_for_room(struct zk_dev *d, uint32_t z)
-{
-	struct zk_stripe *s = zk_stripe_of(d, z);
-	struct zone_plug *p;
-	uint64_t new_e = 0;
-	int ret, lret;
-
-	ret = zone_claim(d, z, &p);
-	if (ret)
-		return ret;
-	pthread_mutex_lock(&d->res.lock);
-	pthread_mutex_lock(&s->lock);
-	if (wpe_cond(wpt_get(&d->wpt, z)) == ZK_COND_IMP_OPEN)
-		ret = zs_zone_op(d, ZK_OP_CLOSE, z, &new_e);
-	pthread_mutex_unlock(&s->lock);
-	if (!ret && new_e)
-		ret = d->ops->zone_op(d, ZK_OP_CLOSE, z);
-	pthread_mutex_unlock(&d->res.lock);
-	/* As after any zone operation on a real device: its word is final
-	 * (devices differ on closing an open zone with nothing written). */
-	lret = new_e ? zone_relearn(d, z) : 0;
-	zone_release(d, p);
-	return ret ? ret : lret;
 }
 
 /* Refuse a range holding a zone no operation applies to, before touching
@@ -183,7 +154,7 @@ ZK_EXPORT int zk_zone_op(struct zk_dev *d, enum zk_op op, uint64_t off,
 		ret = open_all(d);
 	else
 		ret = op_range(d, op, first, last, all);
-	zs_recheck_implicit(d); /* an open or finish may have closed a zone */
+	zone_recheck_implicit(d); /* an open or finish may have closed a zone */
 	return ret;
 }
 
@@ -198,14 +169,14 @@ static bool resync_apply(struct zk_dev *d, uint32_t z, uint64_t seen,
 	struct zk_stripe *s = zk_stripe_of(d, z);
 	bool applied = false;
 
-	pthread_mutex_lock(&d->res.lock);
-	pthread_mutex_lock(&s->lock);
-	if (!plug_find(s, z) && wpt_get(&d->wpt, z) == seen) {
-		zs_learn(d, z, st);
+	zk_lock(&d->res.lock);
+	zk_lock(&s->lock);
+	if (!plug_find(d, z) && wpt_get(&d->wpt, z) == seen) {
+		zs_learn(d, z, NULL, st);
 		applied = true;
 	}
-	pthread_mutex_unlock(&s->lock);
-	pthread_mutex_unlock(&d->res.lock);
+	zk_unlock(&s->lock);
+	zk_unlock(&d->res.lock);
 	return applied;
 }
 
@@ -299,11 +270,11 @@ ZK_EXPORT int zk_set_zone_cond(struct zk_dev *d, uint64_t off,
 	if (!ret) {
 		st.cond = (uint8_t)cond;
 		st.wp = zk_zone_start(d, z);
-		pthread_mutex_lock(&d->res.lock);
-		pthread_mutex_lock(&zk_stripe_of(d, z)->lock);
-		zs_learn(d, z, &st);
-		pthread_mutex_unlock(&zk_stripe_of(d, z)->lock);
-		pthread_mutex_unlock(&d->res.lock);
+		zk_lock(&d->res.lock);
+		zk_lock(&zk_stripe_of(d, z)->lock);
+		zs_force(d, z, &p->resv, &st);
+		zk_unlock(&zk_stripe_of(d, z)->lock);
+		zk_unlock(&d->res.lock);
 	}
 	zone_release(d, p);
 	return ret;

@@ -16,7 +16,7 @@
  * ZK_TEST_SCALE scales the number of appends.
  */
 #include "testlib.h"
-#include "zk_internal.h" /* the open/active counters, for the monitor */
+#include "device.h" /* the open/active counters, for the monitor */
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -103,11 +103,11 @@ static void *monitor(void *arg)
 			struct zk_res *res = &t.dev->res;
 			uint32_t imp, exp, closed;
 
-			pthread_mutex_lock(&res->lock);
+			zk_lock(&res->lock);
 			imp = res->nr_imp_open;
 			exp = res->nr_exp_open;
 			closed = res->nr_closed;
-			pthread_mutex_unlock(&res->lock);
+			zk_unlock(&res->lock);
 			if (imp + exp > t.info.max_open ||
 			    (t.info.max_active && imp + exp + closed > t.info.max_active) ||
 			    imp + exp + closed > NZ)

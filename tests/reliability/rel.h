@@ -13,7 +13,7 @@
 #include <stdatomic.h>
 
 #include "testlib.h"
-#include "zk_internal.h"
+#include "engine.h"
 
 /* ------------------------------------------------------------------ */
 /* A device directory as it is on disk: every entry's name, type, size and

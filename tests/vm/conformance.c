@@ -60,7 +60,7 @@
 #include <time.h>
 
 #include "vmtest.h"
-#include "zk_internal.h" /* d->ops->pwritev: a write zonekit itself never sends */
+#include "device.h" /* d->ops->pwritev: a write zonekit itself never sends */
 
 /* ---------------------------------------------------------------- */
 /* the device under test */

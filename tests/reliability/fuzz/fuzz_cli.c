@@ -32,7 +32,9 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "zk_internal.h"
+#include <stdbool.h>
+
+#include "geometry.h"
 
 int zonekit_cli_main(int argc, char **argv);
 

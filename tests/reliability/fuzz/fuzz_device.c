@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "zk_internal.h"
+#include "geometry.h"
 
 static char dir[256];
 

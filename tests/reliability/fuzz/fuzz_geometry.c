@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "zk_internal.h"
+#include "geometry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

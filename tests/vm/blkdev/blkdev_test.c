@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 #include "zonekit.h"
-#include "zk_internal.h" /* d->ops->pwritev, to make the device fail a write */
+#include "device.h" /* d->ops->pwritev, to make the device fail a write */
 
 #define KiB ((uint64_t)1024)
 #define MiB (1024 * KiB)

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The emulated zoned device: a directory in the layout of the kernel's
+ * zoned loop device (zloop).  One file per zone, cnv-NNNNNN (always zone
+ * sized) or seq-NNNNNN (its size is the zone's wp: reset truncates it to 0,
+ * finish to the zone size), and a text file "geometry" written last at
+ * creation.  Zones marked read-only or offline are listed in "conditions".
+ *
+ * The backend's files, each a concern:
+ *   emu.c        the operations table: open, close, report, zone operations
+ *   io.c         data: writes, reads, flush, the io_uring hooks
+ *   fd_cache.c   zone files opened lazily through a cache of descriptors
+ *   layout.c     file names and the small metadata files
+ *   marks.c      read-only and offline zones ("conditions")
+ *   snapshot.c   the wp snapshot of large devices ("wp-snapshot")
+ *   create.c     zk_create()
+ */
+#ifndef ZK_EMU_H
+#define ZK_EMU_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "device.h"
+#include "io_util.h"
+
+#define GEOMETRY_FILE "geometry"
+#define SNAPSHOT_FILE "wp-snapshot"
+#define CONDITIONS_FILE "conditions"
+#define NAME_MAX_LEN 32
+
+/* A cached descriptor (fd_cache.c). */
+struct fd_slot {
+	_Atomic uint64_t key;  /* zone << 32 | fd, or SLOT_EMPTY */
+	_Atomic uint32_t refs; /* users of the descriptor, | SLOT_REFILL */
+} __attribute__((aligned(64)));
+
+struct fd_handle {
+	int fd;
+	struct fd_slot *slot; /* NULL: not cached, close after use */
+};
+
+struct emu {
+	int dirfd;
+	int oflags;
+	/* ZK_DIRECT: O_DIRECT zone files; buffers whose addresses are not
+	 * multiples of mem_align or lengths of len_align are bounced. */
+	bool direct;
+	uint32_t mem_align, len_align;
+	struct zk_bounce_pool bounce;
+	struct fd_slot *slots;
+	uint32_t nr_slots;
+	_Atomic uint64_t *dirty; /* a bit per zone written since the last flush */
+	pthread_mutex_t marks_lock;
+	pthread_mutex_t flush_lock; /* a flush returns after the one before it */
+	bool flushed_once;
+	uint8_t *marks;          /* per zone: 0, READONLY or OFFLINE; NULL: none */
+	/* Zone file sizes from the snapshot of the last clean close, while
+	 * the device is being opened; then whether the wps came from it
+	 * (each zone's file is checked at its first write: unchecked). */
+	int snap_fd;             /* -1: none */
+	bool from_snapshot;
+	_Atomic uint64_t *unchecked;
+};
+
+static inline struct emu *emu_of(struct zk_dev *d) { return d->priv; }
+
+/* layout.c */
+void zone_file_name(const struct zk_geometry *g, uint32_t z,
+		    char name[NAME_MAX_LEN]);
+int read_small_file(int dirfd, const char *name, char *buf, size_t size,
+		    size_t *len);
+int write_file_atomic(int dirfd, const char *name, const char *buf,
+		      size_t len);
+
+/* fd_cache.c */
+int slot_get(struct zk_dev *d, uint32_t z, struct fd_handle *h);
+void slot_put(struct fd_handle *h);
+int slots_init(struct zk_dev *d);
+void slots_close(struct emu *e);
+void mark_dirty(struct emu *e, uint32_t z);
+
+/* marks.c */
+int marks_load(struct zk_dev *d);
+int emu_set_cond(struct zk_dev *d, uint32_t z, unsigned int cond);
+
+/* snapshot.c */
+void snapshot_load(struct zk_dev *d);
+int snapshot_sizes(struct emu *e, uint32_t first, uint32_t nr,
+		   uint64_t *sizes);
+int snapshot_forget(struct zk_dev *d);
+int check_against_file(struct zk_dev *d, uint32_t z, int fd, uint64_t foff);
+void snapshot_save(struct zk_dev *d, zk_state_fn *state);
+int snapshot_create(int dirfd, const struct zk_geometry *g);
+
+/* io.c */
+ssize_t emu_pwritev(struct zk_dev *d, uint32_t z, const struct iovec *iov,
+		    int iovcnt, uint64_t off);
+ssize_t emu_pread(struct zk_dev *d, uint32_t z, void *buf, size_t len,
+		  uint64_t off);
+int emu_flush(struct zk_dev *d);
+int emu_io_get(struct zk_dev *d, uint32_t z, uint64_t off,
+	       const struct iovec *iov, int iovcnt, bool write,
+	       struct zk_io_ref *ref);
+ssize_t emu_io_put(struct zk_dev *d, uint32_t z, struct zk_io_ref *ref,
+		   ssize_t res, size_t total, bool write);
+int direct_io_setup(struct zk_dev *d);
+
+#endif /* ZK_EMU_H */

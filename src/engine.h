@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The append engine (append.c): writes into sequential zones, with zone
+ * append emulated at the write pointer.  Requests are reserved on their
+ * zone's plug, and whoever drives the zone writes everything queued with
+ * one backend write (a batch), then hands the zone on.
+ */
+#ifndef ZK_ENGINE_H
+#define ZK_ENGINE_H
+
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "io_util.h"
+#include "zone_plug.h"
+
+/* A write of everything taken off a plug's queue at once. */
+#define BATCH_MAX_IOV ZK_IOV_MAX
+struct zk_batch {
+	struct zone_plug *p;
+	struct zk_req *reqs;
+	unsigned int n;
+	size_t total;
+	struct zk_io_ref io;
+	struct iovec iov[BATCH_MAX_IOV];
+};
+
+/* Reserve @r in zone @z; returns holding the stripe lock with @r queued
+ * and the plug referenced (refs), or an error with no lock held.  A
+ * synchronous caller (no owner) may wait for a zone operation to finish;
+ * a queue's submitter never waits. */
+int engine_reserve(struct zk_dev *d, uint32_t z, struct zk_req *r,
+		   struct zone_plug **pp);
+/* Issue the plug's queue from this context (a synchronous caller @self,
+ * or owner @drv) until it is empty or passes to someone else.  Stripe
+ * lock held. */
+void engine_drive(struct zk_dev *d, struct zone_plug *p, struct zk_owner *drv,
+		  struct zk_req *self);
+/* Cut the batch to issue off the head of the plug's queue (lock held). */
+void batch_take(struct zone_plug *p, struct zk_batch *b);
+/* The batch's write is over: @written bytes or -errno (lock held). */
+void batch_finish(struct zk_dev *d, struct zk_batch *b, ssize_t written);
+/* Write a taken batch synchronously, the lock dropped across the write. */
+void batch_write_now(struct zk_dev *d, struct zk_batch *b);
+/* A synchronous write to a sequential zone: reserve, wait, done. */
+int engine_write(struct zk_dev *d, uint32_t z, struct zk_req *r);
+
+#endif /* ZK_ENGINE_H */
