@@ -190,6 +190,18 @@ int zk_set_zone_cond(struct zk_dev *dev, uint64_t offset, enum zk_zone_cond cond
  * engine is io_uring where the kernel allows it, threads otherwise
  * (or with ZK_QUEUE_THREADS); zk_queue_engine() says which.  Buffers must
  * stay valid until their completion is reaped.
+ *
+ * Submitting never sleeps on a zone: a request to a zone that a zone
+ * operation holds waits for it without blocking the submitter.  With the
+ * io_uring engine a request takes its place in its zone when submitted;
+ * with threads when a worker gets to it.  Until it is reaped, a queue's
+ * batch in flight holds its zone: a thread that waits inside zonekit for
+ * such a zone (a synchronous write, a zone operation, zk_resync,
+ * zk_set_zone_cond) reaps the queue itself if it is the queue's thread
+ * (the last to call it), so one thread may mix its queue and synchronous
+ * calls in any order; other threads wait until the queue's thread reaps.
+ * So reap promptly, and move a queue to another thread only when nothing
+ * of it is outstanding.
  */
 struct zk_queue;
 

@@ -336,19 +336,22 @@ void engine_drive(struct zk_dev *d, struct zone_plug *p, struct zk_owner *drv,
 	unsigned int extra = 0;
 
 	zk_assert_held(zk_zone_lock(d, p->zone));
+	p->waits_on = NULL;
 	while (p->head) {
 		struct zk_req *h = p->head;
 
 		if ((h->owner != drv || (!drv && h != self)) &&
 		    !drive_for(d, h, drv, &extra)) {
-			plug_hand(d, p, h);
+			plug_hand(d, p);
 			return;
 		}
 		if (drv && drv->ops->issue) {
 			enum zk_issue how = drv->ops->issue(drv, d, p);
 
-			if (how == ZK_ISSUE_IN_FLIGHT)
-				return; /* its completion drives on */
+			if (how == ZK_ISSUE_IN_FLIGHT) {
+				p->waits_on = drv; /* its completion drives on */
+				return;
+			}
 			if (how == ZK_ISSUE_WRITTEN)
 				continue;
 		}
@@ -364,11 +367,8 @@ void engine_drive(struct zk_dev *d, struct zone_plug *p, struct zk_owner *drv,
 /* Sleep until no zone operation waits for or holds the zone. */
 static void wait_for_barriers(struct zk_dev *d, struct zone_plug *p)
 {
-	while (p->barriers) {
-		p->refs++;
-		zk_cond_wait(&p->drain_cv, zk_zone_lock(d, p->zone));
-		p->refs--;
-	}
+	while (p->barriers)
+		plug_wait(d, p, &p->drain_cv);
 }
 
 int engine_reserve(struct zk_dev *d, uint32_t z, struct zk_req *r,
@@ -392,6 +392,14 @@ int engine_reserve(struct zk_dev *d, uint32_t z, struct zk_req *r,
 		if (p->barriers && have_res) {
 			zk_unlock(&d->res.lock);
 			have_res = false;
+		}
+		if (p->barriers && r->owner) {
+			/* An owner's submitter never sleeps on a zone (the zone
+			 * may be waiting for it): the request waits on the plug
+			 * and is placed when the zone operation ends. */
+			plug_park(p, r);
+			zk_unlock(&s->lock);
+			return ENGINE_PARKED;
 		}
 		wait_for_barriers(d, p);
 		zs_model(d, z, &p->resv, &m);
@@ -507,7 +515,7 @@ static void spin_for_turn(struct zk_dev *d, struct zk_stripe *s,
 
 /* Wait, stripe lock held, until the zone is handed to us or @r is done. */
 static void wait_for_turn(struct zk_dev *d, struct zk_stripe *s,
-			  struct zk_req *r)
+			  struct zone_plug *p, struct zk_req *r)
 {
 	if (req_ready(r))
 		return;
@@ -519,7 +527,7 @@ static void wait_for_turn(struct zk_dev *d, struct zk_stripe *s,
 		r->cv_live = true;
 	}
 	while (!req_ready(r))
-		zk_cond_wait(&r->cv, &s->lock);
+		plug_wait(d, p, &r->cv);
 }
 
 int engine_write(struct zk_dev *d, uint32_t z, struct zk_req *r)
@@ -536,7 +544,7 @@ int engine_write(struct zk_dev *d, uint32_t z, struct zk_req *r)
 		atomic_store_explicit(&r->leader, true, memory_order_relaxed);
 	}
 	for (;;) {
-		wait_for_turn(d, s, r);
+		wait_for_turn(d, s, p, r);
 		if (atomic_load_explicit(&r->leader, memory_order_relaxed)) {
 			atomic_store_explicit(&r->leader, false,
 					      memory_order_relaxed);

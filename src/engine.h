@@ -25,10 +25,12 @@ struct zk_batch {
 	struct iovec iov[BATCH_MAX_IOV];
 };
 
-/* Reserve @r in zone @z; returns holding the stripe lock with @r queued
+/* Reserve @r in zone @z; returns 0 holding the stripe lock with @r queued
  * and the plug referenced (refs), or an error with no lock held.  A
  * synchronous caller (no owner) may wait for a zone operation to finish;
- * a queue's submitter never waits. */
+ * an owner's request is parked instead (ENGINE_PARKED, no lock held): the
+ * end of the zone operation places it and hands the zone on. */
+#define ENGINE_PARKED 1
 int engine_reserve(struct zk_dev *d, uint32_t z, struct zk_req *r,
 		   struct zone_plug **pp);
 /* Issue the plug's queue from this context (a synchronous caller @self,

@@ -49,6 +49,7 @@ static int queue_submit(struct zk_queue *q, int checked, enum zk_req_kind kind,
 
 	if (checked)
 		return checked;
+	zkq_note_user(q);
 	r = req_alloc(q, kind, buf, len, off, user_data);
 	if (!r)
 		return -EAGAIN;
@@ -87,30 +88,11 @@ ZK_EXPORT int zk_queue_submit(struct zk_queue *q)
 {
 	if (!q)
 		return -EINVAL;
+	zkq_note_user(q);
 	return q->engine->flush(q);
 }
 
 /* ---- reaping ---- */
-
-/* Drive the zones other queues or threads handed to us. */
-static void run_kicks(struct zk_queue *q)
-{
-	struct zone_plug *p, *next;
-
-	zk_lock(&q->lock);
-	p = q->kicks;
-	q->kicks = NULL;
-	zk_unlock(&q->lock);
-	for (; p; p = next) {
-		struct zk_stripe *s = zk_stripe_of(q->dev, p->zone);
-
-		next = p->kick_next;
-		zk_lock(&s->lock);
-		engine_drive(q->dev, p, &q->owner, NULL);
-		plug_put_if_idle(q->dev, p);
-		zk_unlock(&s->lock);
-	}
-}
 
 static unsigned int take_done(struct zk_queue *q, struct zk_cqe *cqes,
 			      unsigned int max)
@@ -155,9 +137,10 @@ ZK_EXPORT int zk_queue_reap(struct zk_queue *q, struct zk_cqe *cqes,
 
 	if (!q || (max && !cqes) || min > max)
 		return -EINVAL;
+	zkq_note_user(q);
 	for (;;) {
 		q->engine->poll(q);
-		run_kicks(q);
+		zkq_run_kicks(q);
 		got += take_done(q, cqes + got, max - got);
 		if (got >= min || got == max || !q->outstanding)
 			break;
@@ -204,6 +187,7 @@ ZK_EXPORT int zk_queue_init(struct zk_dev *d, unsigned int depth,
 		return -ENOMEM;
 	q->dev = d;
 	q->depth = depth;
+	zkq_note_user(q);
 	ret = queue_setup(q, flags);
 	if (ret) {
 		if (q->reqs) {
@@ -224,6 +208,7 @@ ZK_EXPORT void zk_queue_exit(struct zk_queue *q)
 
 	if (!q)
 		return;
+	zkq_note_user(q);
 	while (q->outstanding && zk_queue_reap(q, cqes, 64, 1) > 0)
 		; /* drain: batches may carry other queues' requests */
 	q->engine->exit(q);

@@ -49,6 +49,9 @@ struct zk_queue {
 	unsigned int outstanding; /* submitted, not yet reaped (owner only) */
 	struct zk_req *reqs, *free_reqs;
 	bool inline_writes; /* small buffered writes from the owner thread */
+	/* The thread that called the queue last: it may reap the queue when
+	 * it waits inside zonekit for a zone the queue holds (progress). */
+	_Atomic unsigned long user;
 
 	struct zk_mutex lock;     /* the rest: completions and zones handed */
 	pthread_cond_t cv;        /* the owner sleeps here (thread engine) */
@@ -68,5 +71,10 @@ void zkq_post(struct zk_queue *q, struct zk_req *r);
 /* The owner hooks of a queue whose requests go through the plugs. */
 void zkq_complete(struct zk_owner *o, struct zk_req *r);
 void zkq_hand(struct zk_owner *o, struct zone_plug *p);
+/* Drive the zones other queues or threads handed to @q; false if none. */
+bool zkq_run_kicks(struct zk_queue *q);
+/* The calling thread is @q's (queue API entry points say so). */
+void zkq_note_user(struct zk_queue *q);
+bool zkq_used_here(struct zk_queue *q);
 
 #endif /* ZK_QUEUE_H */

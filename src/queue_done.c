@@ -6,6 +6,8 @@
  */
 #include "queue.h"
 
+#include "engine.h"
+
 static void post_locked(struct zk_queue *q, struct zk_req *r)
 {
 	zk_assert_held(&q->lock);
@@ -39,4 +41,40 @@ void zkq_hand(struct zk_owner *o, struct zone_plug *p)
 	if (q->sleeping)
 		q->engine->wake(q);
 	zk_unlock(&q->lock);
+}
+
+bool zkq_run_kicks(struct zk_queue *q)
+{
+	struct zone_plug *p, *next;
+
+	zk_lock(&q->lock);
+	p = q->kicks;
+	q->kicks = NULL;
+	zk_unlock(&q->lock);
+	if (!p)
+		return false;
+	for (; p; p = next) {
+		struct zk_mutex *lock = zk_zone_lock(q->dev, p->zone);
+
+		next = p->kick_next;
+		zk_lock(lock);
+		engine_drive(q->dev, p, &q->owner, NULL);
+		plug_put_if_idle(q->dev, p);
+		zk_unlock(lock);
+	}
+	return true;
+}
+
+void zkq_note_user(struct zk_queue *q)
+{
+	unsigned long self = (unsigned long)pthread_self();
+
+	if (atomic_load_explicit(&q->user, memory_order_relaxed) != self)
+		atomic_store_explicit(&q->user, self, memory_order_relaxed);
+}
+
+bool zkq_used_here(struct zk_queue *q)
+{
+	return atomic_load_explicit(&q->user, memory_order_relaxed) ==
+	       (unsigned long)pthread_self();
 }

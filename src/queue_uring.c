@@ -235,6 +235,8 @@ static void submit_seq_write(struct zk_queue *q, struct zk_req *r)
 	if (r->kind == REQ_APPEND)
 		r->off = UINT64_MAX;
 	ret = engine_reserve(d, z, r, &p);
+	if (ret == ENGINE_PARKED)
+		return;
 	if (ret) {
 		r->owner = NULL;
 		r->result = ret;
@@ -289,19 +291,50 @@ static int ring_flush(struct zk_queue *q)
 	return ret < 0 ? ret : 0;
 }
 
-static void ring_poll(struct zk_queue *q)
+/* Handle every CQE there is; how many. */
+static unsigned int reap_ring(struct zk_queue *q)
 {
 	struct ring *rg = ring_of(q);
 	struct io_uring_cqe *cqe;
+	unsigned int n = 0;
 
-	io_uring_submit(&rg->ring);
 	while (!io_uring_peek_cqe(&rg->ring, &cqe)) {
 		/* copy out and mark seen first: handling may submit more */
 		struct io_uring_cqe c = *cqe;
 
 		io_uring_cqe_seen(&rg->ring, cqe);
 		handle_cqe(q, &c);
+		n++;
 	}
+	return n;
+}
+
+static void ring_poll(struct zk_queue *q)
+{
+	io_uring_submit(&ring_of(q)->ring);
+	reap_ring(q);
+}
+
+/* Owner hook: a thread of ours waits for a zone that waits for this
+ * queue.  Drive what was handed to us, else wait a little for the ring. */
+#define PROGRESS_WAIT_NS 50000000LL
+
+static bool ring_progress(struct zk_owner *o)
+{
+	struct zk_queue *q = zkq_of(o);
+	struct ring *rg = ring_of(q);
+	struct __kernel_timespec ts = { .tv_nsec = PROGRESS_WAIT_NS };
+	struct io_uring_cqe *cqe;
+
+	if (!zkq_used_here(q))
+		return false;
+	if (zkq_run_kicks(q))
+		return true;
+	io_uring_submit(&rg->ring);
+	if (!reap_ring(q))
+		io_uring_wait_cqe_timeout(&rg->ring, &cqe, &ts);
+	reap_ring(q);
+	return true;
 }
 
 /* Sleep until a CQE or a post from another thread (via the eventfd). */
@@ -337,6 +370,7 @@ static const struct zk_owner_ops ring_owner_ops = {
 	.complete = zkq_complete,
 	.hand = zkq_hand,
 	.issue = ring_issue,
+	.progress = ring_progress,
 };
 
 static int ring_init(struct zk_queue *q)

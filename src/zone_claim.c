@@ -16,11 +16,8 @@ int zone_claim(struct zk_dev *d, uint32_t z, struct zone_plug **pp)
 		return -ENOMEM;
 	}
 	p->barriers++;
-	while (p->busy || p->head) {
-		p->refs++;
-		zk_cond_wait(&p->drain_cv, &s->lock);
-		p->refs--;
-	}
+	while (p->busy || p->head)
+		plug_wait(d, p, &p->drain_cv);
 	p->busy = true;
 	zk_unlock(&s->lock);
 	*pp = p;
@@ -37,6 +34,18 @@ void zone_release(struct zk_dev *d, struct zone_plug *p)
 	p->resv.tail = wpe_wp(wpt_get(&d->wpt, p->zone));
 	p->resv.full_pending = false;
 	pthread_cond_broadcast(&p->drain_cv);
+	if (!p->barriers && p->parked) {
+		/* Placing them may change the open/active counts: res.lock
+		 * first, as the lock order wants. */
+		p->refs++;
+		zk_unlock(&s->lock);
+		zk_lock(&d->res.lock);
+		zk_lock(&s->lock);
+		p->refs--;
+		if (!p->barriers)
+			plug_unpark(d, p);
+		zk_unlock(&d->res.lock);
+	}
 	plug_put_if_idle(d, p);
 	zk_unlock(&s->lock);
 }

@@ -45,6 +45,9 @@ struct zone_plug *plug_get(struct zk_dev *d, uint32_t z)
 	p->resv.tail = wpe_wp(wpt_get(&d->wpt, z));
 	p->head = NULL;
 	p->tailp = &p->head;
+	p->parked = NULL;
+	p->parked_tail = &p->parked;
+	p->waits_on = NULL;
 	p->barriers = p->refs = 0;
 	p->kick_next = NULL;
 	p->next = s->plugs;
@@ -58,7 +61,7 @@ void plug_put_if_idle(struct zk_dev *d, struct zone_plug *p)
 	struct zone_plug **pp;
 
 	zk_assert_held(&s->lock);
-	if (p->busy || p->head || p->barriers || p->refs)
+	if (p->busy || p->head || p->parked || p->barriers || p->refs)
 		return;
 	for (pp = &s->plugs; *pp != p; pp = &(*pp)->next)
 		;
@@ -92,17 +95,92 @@ void req_complete(struct zk_dev *d, uint32_t z, struct zk_req *r, int result)
 		pthread_cond_signal(&r->cv);
 }
 
-void plug_hand(struct zk_dev *d, struct zone_plug *p, struct zk_req *h)
+/* The first request in @p's queue whose caller waits synchronously. */
+static struct zk_req *first_sync(struct zone_plug *p)
 {
+	for (struct zk_req *r = p->head; r; r = r->next)
+		if (!r->owner)
+			return r;
+	return NULL;
+}
+
+void plug_hand(struct zk_dev *d, struct zone_plug *p)
+{
+	struct zk_req *h = first_sync(p);
+
 	zk_assert_held(zk_zone_lock(d, p->zone));
 	(void)d;
-	if (h->owner) {
+	if (!h) {
+		/* An owner drives the zone from its own thread, later: wake
+		 * those that wait for the zone, so that one of them that may
+		 * act for it does (plug_wait). */
+		h = p->head;
+		p->waits_on = h->owner;
 		h->owner->ops->hand(h->owner, p);
+		if (p->barriers)
+			pthread_cond_broadcast(&p->drain_cv);
 		return;
 	}
+	p->waits_on = NULL;
 	atomic_store_explicit(&h->leader, true, memory_order_relaxed);
 	if (h->cv_live)
 		pthread_cond_signal(&h->cv); /* no system call if it spins */
+}
+
+void plug_wait(struct zk_dev *d, struct zone_plug *p, pthread_cond_t *cv)
+{
+	struct zk_mutex *lock = zk_zone_lock(d, p->zone);
+	struct zk_owner *o = p->waits_on;
+
+	p->refs++;
+	if (o && o->ops->progress) {
+		zk_unlock(lock);
+		if (o->ops->progress(o)) {
+			zk_lock(lock);
+			p->refs--;
+			return;
+		}
+		zk_lock(lock);
+		if (p->waits_on != o) { /* moved on meanwhile: look again */
+			p->refs--;
+			return;
+		}
+	}
+	zk_cond_wait(cv, lock);
+	p->refs--;
+}
+
+void plug_park(struct zone_plug *p, struct zk_req *r)
+{
+	r->next = NULL;
+	*p->parked_tail = r;
+	p->parked_tail = &r->next;
+}
+
+void plug_unpark(struct zk_dev *d, struct zone_plug *p)
+{
+	struct zk_req *r = p->parked, *next;
+
+	zk_assert_held(&d->res.lock);
+	p->parked = NULL;
+	p->parked_tail = &p->parked;
+	for (; r; r = next) {
+		uint64_t off = r->off; /* UINT64_MAX for an append */
+		int ret;
+
+		next = r->next;
+		ret = plug_reserve(d, p, &off, r->len);
+		if (ret) {
+			req_complete(d, p->zone, r, ret);
+			continue;
+		}
+		r->off = off;
+		plug_enqueue(p, r);
+	}
+	if (p->head && !p->busy) {
+		p->busy = true;
+		plug_hand(d, p);
+	}
 }
 
 /* ---- reservations that may close another zone ---- */

@@ -69,6 +69,12 @@ struct zk_owner_ops {
 	 * way (a ring); may drop the stripe lock, holds it again on return. */
 	enum zk_issue (*issue)(struct zk_owner *o, struct zk_dev *d,
 			       struct zone_plug *p);
+	/* Optional: a thread waits for a zone that waits for this owner (its
+	 * batch in flight, or the zone handed to it): if the calling thread
+	 * may act for the owner (it is the thread using it), make its work go
+	 * on (reap what finished, drive what was handed to it) and return
+	 * true; else false.  No lock held. */
+	bool (*progress)(struct zk_owner *o);
 };
 
 struct zk_owner {
@@ -84,6 +90,13 @@ struct zone_plug {
 	bool busy;          /* a backend write or zone op is in flight */
 	struct zone_resv resv; /* what the reserved writes add to the table */
 	struct zk_req *head, **tailp; /* reserved, not yet issued */
+	/* Requests of owners that may not wait, come while a zone operation
+	 * held the zone: placed (reserved) when it releases the zone. */
+	struct zk_req *parked, **parked_tail;
+	/* The owner whose action the zone waits for: its batch is in flight
+	 * on the owner's ring, or the zone was handed to it.  NULL: someone
+	 * is driving the zone, or nothing is going on. */
+	struct zk_owner *waits_on;
 	unsigned int barriers; /* zone ops waiting for the zone to drain */
 	unsigned int refs;  /* threads that will still look at the plug */
 	pthread_cond_t drain_cv;
@@ -96,8 +109,18 @@ void plug_put_if_idle(struct zk_dev *d, struct zone_plug *p);
 void plug_enqueue(struct zone_plug *p, struct zk_req *r);
 /* @r is done with @result: to its owner, or wake its caller. */
 void req_complete(struct zk_dev *d, uint32_t z, struct zk_req *r, int result);
-/* The zone of @p passes to the owner of @h, its first request. */
-void plug_hand(struct zk_dev *d, struct zone_plug *p, struct zk_req *h);
+/* Nobody drives @p now: pass it on.  To the first synchronous caller
+ * queued, if any (it is waiting, and it writes the requests ahead of its
+ * own), else to the owner of the first request. */
+void plug_hand(struct zk_dev *d, struct zone_plug *p);
+/* Sleep on @cv (with the stripe lock, as pthread_cond_wait) until woken,
+ * unless the zone waits for an owner this thread may act for: then act
+ * (progress) instead.  Callers loop on their condition. */
+void plug_wait(struct zk_dev *d, struct zone_plug *p, pthread_cond_t *cv);
+/* Park @r (an owner's request) until the zone operation holding the zone
+ * ends; plug_unpark() places them then (res.lock held). */
+void plug_park(struct zone_plug *p, struct zk_req *r);
+void plug_unpark(struct zk_dev *d, struct zone_plug *p);
 
 /* Reserve @len bytes at *@off (UINT64_MAX: append) in @p's zone against the
  * model, closing an implicitly open zone first where the model says so

@@ -197,6 +197,108 @@ const char *t_tmpdir(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* Watchdog */
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	pthread_t tid;
+	bool armed, running;
+	double deadline;
+	char state[T_STATE_SLOTS][128];
+} wd = { .lock = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+void t_state(unsigned int slot, const char *fmt, ...)
+{
+	char buf[128];
+	va_list ap;
+
+	if (slot >= T_STATE_SLOTS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&wd.lock);
+	memcpy(wd.state[slot], buf, sizeof(buf));
+	pthread_mutex_unlock(&wd.lock);
+}
+
+/* The stacks of every thread, by gdb if the machine has it. */
+static void dump_stacks(void)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd),
+		 "command -v gdb >/dev/null && timeout 30 gdb -q -batch -p %d "
+		 "-ex 'thread apply all bt' 2>/dev/null | grep -E '^(Thread|#)' >&2",
+		 (int)getpid());
+	if (system(cmd) < 0)
+		fprintf(stderr, "(no thread stacks: system() failed)\n");
+}
+
+static void *watchdog_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&wd.lock);
+	while (wd.armed) {
+		struct timespec ts;
+		double now = t_now();
+
+		if (now >= wd.deadline) {
+			fflush(stdout);
+			fprintf(stderr, "FAIL %s: WATCHDOG: no progress for the time "
+				"allowed: a hang%s%s%s\n",
+				program_invocation_short_name,
+				ctx_buf[0] ? " [" : "", ctx_buf, ctx_buf[0] ? "]" : "");
+			for (unsigned int i = 0; i < T_STATE_SLOTS; i++)
+				if (wd.state[i][0])
+					fprintf(stderr, "  thread %u: %s\n", i,
+						wd.state[i]);
+			pthread_mutex_unlock(&wd.lock);
+			dump_stacks();
+			fflush(stderr);
+			rm_tmpdirs(); /* not exit(): its handlers may wait for the hung */
+			_exit(T_EXIT_FAIL);
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		now = wd.deadline - now;
+		ts.tv_sec += (time_t)now;
+		ts.tv_nsec += (long)((now - (double)(time_t)now) * 1e9);
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&wd.cv, &wd.lock, &ts);
+	}
+	pthread_mutex_unlock(&wd.lock);
+	return NULL;
+}
+
+void t_watchdog_start(double secs)
+{
+	t_watchdog_stop();
+	pthread_mutex_lock(&wd.lock);
+	wd.armed = true;
+	wd.deadline = t_now() + secs;
+	pthread_mutex_unlock(&wd.lock);
+	if (pthread_create(&wd.tid, NULL, watchdog_main, NULL))
+		T_FAIL("pthread_create: watchdog");
+	wd.running = true;
+}
+
+void t_watchdog_stop(void)
+{
+	if (!wd.running)
+		return;
+	pthread_mutex_lock(&wd.lock);
+	wd.armed = false;
+	pthread_cond_signal(&wd.cv);
+	pthread_mutex_unlock(&wd.lock);
+	pthread_join(wd.tid, NULL);
+	wd.running = false;
+}
+
+/* ------------------------------------------------------------------ */
 /* Devices */
 
 void t_geo_default(struct zk_geometry *geo)

@@ -239,6 +239,21 @@ uint64_t t_recs_verify_at(const char *file, int line, struct zk_dev *dev,
 			  uint64_t zcap, size_t bs);
 
 /* ------------------------------------------------------------------ */
+/* Hangs become failures */
+
+/* Fail the test (exit 1) unless t_watchdog_stop() comes within @secs
+ * seconds: prints the context, every thread's state (t_state) and the
+ * thread stacks if gdb is there, so that a deadlock is a failure that
+ * says where each thread was, never a hang of the test run. */
+void t_watchdog_start(double secs);
+void t_watchdog_stop(void);
+/* What thread slot @slot (0..T_STATE_SLOTS-1) is doing now, for the
+ * watchdog's report ("append zone 3", "reap"...). */
+#define T_STATE_SLOTS 64
+void t_state(unsigned int slot, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------------------------------ */
 /* Misc */
 
 /* xorshift64* (per-thread state, never 0) */
