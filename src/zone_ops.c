@@ -162,17 +162,21 @@ ZK_EXPORT int zk_zone_op(struct zk_dev *d, enum zk_op op, uint64_t off,
 
 #define RESYNC_CHUNK 4096u
 
-/* Apply a reported state unless the zone moved since @seen was read. */
+/* Apply a reported state unless the zone moved since @seen was read: its
+ * word is the same and no word changed but by completed writes (whose wp
+ * only moves forward) since *@epoch, which moves on with ours. */
 static bool resync_apply(struct zk_dev *d, uint32_t z, uint64_t seen,
-			 const struct zk_zone_state *st)
+			 uint64_t *epoch, const struct zk_zone_state *st)
 {
 	struct zk_stripe *s = zk_stripe_of(d, z);
 	bool applied = false;
 
 	zk_lock(&d->res.lock);
 	zk_lock(&s->lock);
-	if (!plug_find(d, z) && wpt_get(&d->wpt, z) == seen) {
+	if (!plug_find(d, z) && wpt_get(&d->wpt, z) == seen &&
+	    zs_epoch(d) == *epoch) {
 		zs_learn(d, z, NULL, st);
+		*epoch = zs_epoch(d);
 		applied = true;
 	}
 	zk_unlock(&s->lock);
@@ -195,15 +199,19 @@ static int resync_one(struct zk_dev *d, uint32_t z)
 static int resync_chunk(struct zk_dev *d, uint32_t first, uint32_t nr,
 			struct zk_zone_state *st, uint64_t *seen)
 {
+	uint64_t epoch;
 	int ret;
 
+	zk_lock(&d->res.lock);
+	epoch = zs_epoch(d);
+	zk_unlock(&d->res.lock);
 	for (uint32_t i = 0; i < nr; i++)
 		seen[i] = wpt_get(&d->wpt, first + i);
 	ret = d->ops->report(d, first, nr, st);
 	if (ret < 0)
 		return ret;
 	for (uint32_t i = 0; i < nr; i++) {
-		if (resync_apply(d, first + i, seen[i], &st[i]))
+		if (resync_apply(d, first + i, seen[i], &epoch, &st[i]))
 			continue;
 		/* Written to while we looked: do it alone, drained. */
 		ret = resync_one(d, first + i);

@@ -109,6 +109,7 @@ static void set_cond(struct zk_dev *d, uint32_t z, unsigned int from,
 	assert_zone_locked(d, z);
 	acct_leave(d, z, from);
 	acct_enter(d, z, to);
+	d->res.epoch++;
 	wpt_set(&d->wpt, z, wpe_make(wpe_conv(e), to, wpe_wp(e)));
 }
 
@@ -431,6 +432,7 @@ int zs_zone_op(struct zk_dev *d, enum zk_op op, uint32_t z, uint64_t *new_e,
 		return ret;
 	acct_leave(d, z, cond);
 	acct_enter(d, z, to);
+	d->res.epoch++;
 	*new_e = wpe_make(false, to, wp);
 	wpt_set(&d->wpt, z, *new_e);
 	return 0;
@@ -442,6 +444,7 @@ void zs_restore(struct zk_dev *d, uint32_t z, uint64_t e)
 	zk_assert_held(&d->res.lock);
 	acct_leave(d, z, wpe_cond(wpt_get(&d->wpt, z)));
 	acct_enter(d, z, wpe_cond(e));
+	d->res.epoch++;
 	wpt_set(&d->wpt, z, e);
 }
 
@@ -496,6 +499,8 @@ static void learn(struct zk_dev *d, uint32_t z, struct zone_resv *rv,
 	e = zs_word_from_state(d, z, st);
 	acct_leave(d, z, m.cond);
 	acct_enter(d, z, wpe_cond(e));
+	if (e != wpt_get(&d->wpt, z))
+		d->res.epoch++;
 	wpt_set(&d->wpt, z, e);
 	if (rv) {
 		rv->tail = wpe_wp(e);
@@ -530,6 +535,12 @@ void zs_rewind(struct zk_dev *d, uint32_t z, struct zone_resv *rv,
 		acct_enter(d, z, wpe_cond(wpt_get(&d->wpt, z)));
 	}
 	rv->tail = wp;
+}
+
+uint64_t zs_epoch(struct zk_dev *d)
+{
+	zk_assert_held(&d->res.lock);
+	return d->res.epoch;
 }
 
 /* ---- the device's life ---- */

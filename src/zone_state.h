@@ -50,6 +50,11 @@ struct zk_res {
 	 * the zones to ask about once the write that opened one is done. */
 	uint32_t recheck[ZK_RECHECK_MAX], nr_recheck;
 	atomic_bool recheck_pending;
+	/* Counts the table words changed otherwise than by a completed write
+	 * (whose wp only moves forward): resets, opens, closes, finishes,
+	 * learning.  So a word that is the same as before says the zone did
+	 * not move only if the epoch is the same too (zk_resync). */
+	uint64_t epoch;
 };
 
 /* A reservation or zone operation needs an open slot that only closing
@@ -121,6 +126,9 @@ uint32_t zs_take_recheck(struct zk_dev *d, uint32_t *zones, uint32_t max);
  * closed; its wp is left alone (res.lock held). */
 void zs_apply_recheck(struct zk_dev *d, uint32_t z, const struct zone_model *m,
 		      const struct zk_zone_state *st);
+
+/* The epoch (see struct zk_res), res.lock held. */
+uint64_t zs_epoch(struct zk_dev *d);
 
 /* ---- the device's life ---- */
 
