@@ -21,6 +21,10 @@
 
 /* Most iovecs one write takes (the engine's batch, BATCH_MAX_IOV). */
 #define ZK_IOV_MAX 256
+/* The most bytes Linux moves in one read or write (MAX_RW_COUNT,
+ * 2 GiB - 4 KiB); the loops below go on where it stops, an io_uring SQE
+ * cannot. */
+#define ZK_RW_MAX 0x7ffff000u
 
 /* ---- whole reads and writes ---- */
 

@@ -119,7 +119,10 @@ static enum zk_issue ring_issue(struct zk_owner *o, struct zk_dev *d,
 	struct ring_io *io;
 	int ret;
 
-	if (!d->ops->io_get || batch_inline(q, p) || !(io = io_alloc(rg)))
+	/* A batch longer than one SQE moves is one request (batches of more
+	 * are at most 8 MiB): the synchronous path loops over it. */
+	if (!d->ops->io_get || p->head->len > ZK_RW_MAX || batch_inline(q, p) ||
+	    !(io = io_alloc(rg)))
 		return ZK_ISSUE_DECLINED;
 	io->kind = IO_BATCH;
 	io->zone = p->zone;
@@ -163,6 +166,26 @@ static void finish_batch_io(struct zk_queue *q, struct ring_io *io, int res)
 	io_free(ring_of(q), io);
 }
 
+/* The rest of a read or write the ring did in part: the kernel may stop
+ * short of the whole (at MAX_RW_COUNT, or a read at the end of a zone
+ * file, where the backend fills in zeros).  Synchronously. */
+static ssize_t finish_rest(struct zk_dev *d, uint32_t z, struct zk_req *r,
+			   size_t done)
+{
+	char *at = (char *)r->buf + done;
+	size_t rest = r->len - done;
+	ssize_t ret;
+
+	if (r->kind == REQ_READ)
+		return d->ops->pread(d, z, at, rest, r->off + done);
+	{
+		struct iovec v = { .iov_base = at, .iov_len = rest };
+
+		ret = d->ops->pwritev(d, z, &v, 1, r->off + done);
+	}
+	return ret >= 0 && (size_t)ret != rest ? -EIO : ret;
+}
+
 static void finish_single_io(struct zk_queue *q, struct ring_io *io, int res)
 {
 	struct zk_dev *d = q->dev;
@@ -170,9 +193,10 @@ static void finish_single_io(struct zk_queue *q, struct ring_io *io, int res)
 	ssize_t ret = d->ops->io_put(d, io->zone, &io->b.io, res, r->len,
 				     r->kind != REQ_READ);
 
-	if (ret >= 0 && (size_t)ret < r->len && r->kind == REQ_READ) {
-		memset((char *)r->buf + ret, 0, r->len - (size_t)ret);
-		ret = (ssize_t)r->len; /* past the wp: zeros */
+	if (ret >= 0 && (size_t)ret < r->len) {
+		ssize_t rest = finish_rest(d, io->zone, r, (size_t)ret);
+
+		ret = rest < 0 ? rest : (ssize_t)r->len;
 	}
 	if (ret >= 0 && (size_t)ret != r->len)
 		ret = -EIO;
@@ -196,7 +220,7 @@ static int submit_single(struct zk_queue *q, struct zk_req *r)
 	bool write = r->kind != REQ_READ;
 	int ret;
 
-	if (z != zk_zone_of(d, r->off + r->len - 1) ||
+	if (z != zk_zone_of(d, r->off + r->len - 1) || r->len > ZK_RW_MAX ||
 	    (write && write_inline(q, r->len)) || !(io = io_alloc(rg)))
 		return -EOPNOTSUPP;
 	io->kind = IO_SINGLE;
