@@ -445,6 +445,8 @@ int engine_reserve(struct zk_dev *d, uint32_t z, struct zk_req *r,
 	return 0;
 fail:
 	zk_unlock(&s->lock);
+	if (have_res)
+		zk_unlock(&d->res.lock);
 	return ret;
 }
 

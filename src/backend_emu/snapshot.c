@@ -111,10 +111,13 @@ int snapshot_forget(struct zk_dev *d)
 	e->snap_fd = -1;
 	if ((e->oflags & O_ACCMODE) == O_RDONLY)
 		return 0;
-	e->from_snapshot = true;
+	/* Without the bitmap no zone could be checked against its file
+	 * before its first write: fail the open, not every write after. */
 	e->unchecked = malloc(words * sizeof(*e->unchecked));
-	if (e->unchecked)
-		memset((void *)e->unchecked, 0xff, words * sizeof(*e->unchecked));
+	if (!e->unchecked)
+		return -ENOMEM;
+	memset((void *)e->unchecked, 0xff, words * sizeof(*e->unchecked));
+	e->from_snapshot = true;
 	if (!unlinkat(e->dirfd, SNAPSHOT_FILE, 0))
 		fsync(e->dirfd);
 	return 0;
@@ -131,8 +134,6 @@ int check_against_file(struct zk_dev *d, uint32_t z, int fd,
 
 	if (!e->from_snapshot || zk_zone_is_conv(d, z))
 		return 0;
-	if (!e->unchecked)
-		return -EIO; /* cannot tell: make the core look */
 	if (!(atomic_load(&e->unchecked[z / 64]) & bit))
 		return 0;
 	if (fstat(fd, &sb))
