@@ -99,7 +99,10 @@ int snapshot_sizes(struct emu *e, uint32_t first, uint32_t nr,
 		0 : -EUCLEAN;
 }
 
-/* After open: forget the snapshot, and delete it before the first write. */
+/* After open: forget the snapshot, and delete it before the first write.
+ * One that cannot be deleted would outlive the writes to come (a crash
+ * would leave it to the next open, which would trust it): no read-write
+ * open then. */
 int snapshot_forget(struct zk_dev *d)
 {
 	struct emu *e = emu_of(d);
@@ -118,9 +121,9 @@ int snapshot_forget(struct zk_dev *d)
 		return -ENOMEM;
 	memset((void *)e->unchecked, 0xff, words * sizeof(*e->unchecked));
 	e->from_snapshot = true;
-	if (!unlinkat(e->dirfd, SNAPSHOT_FILE, 0))
-		fsync(e->dirfd);
-	return 0;
+	if (unlinkat(e->dirfd, SNAPSHOT_FILE, 0) && errno != ENOENT)
+		return -errno;
+	return fsync(e->dirfd) ? -errno : 0;
 }
 
 /* First write to zone @z since a snapshot open: is the file where the
