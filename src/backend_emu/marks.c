@@ -84,24 +84,32 @@ static int marks_save(struct zk_dev *d)
 	return ret;
 }
 
+/* Empty zone @z's file (a zone back in service is reset). */
+static int empty_zone_file(struct zk_dev *d, uint32_t z)
+{
+	struct fd_handle h;
+	int ret = slot_get(d, z, &h);
+
+	if (ret)
+		return ret;
+	if (ftruncate(h.fd, 0))
+		ret = -errno;
+	slot_put(&h);
+	if (!ret)
+		mark_dirty(emu_of(d), z);
+	return ret;
+}
+
+/* The marks are saved before a zone back in service loses its data: if
+ * the save fails, nothing has changed.  If emptying the file then fails,
+ * the mark is put back (should that save fail too, the zone is no longer
+ * marked but keeps its data: nothing is lost). */
 int emu_set_cond(struct zk_dev *d, uint32_t z, unsigned int cond)
 {
 	struct emu *e = emu_of(d);
-	struct fd_handle h;
 	uint8_t old;
-	int ret = 0;
+	int ret;
 
-	if (cond == ZK_COND_EMPTY) { /* back in service: reset */
-		ret = slot_get(d, z, &h);
-		if (ret)
-			return ret;
-		if (ftruncate(h.fd, 0))
-			ret = -errno;
-		slot_put(&h);
-		if (ret)
-			return ret;
-		mark_dirty(e, z);
-	}
 	pthread_mutex_lock(&e->marks_lock);
 	if (!e->marks)
 		e->marks = calloc(d->nr_zones, 1);
@@ -112,6 +120,13 @@ int emu_set_cond(struct zk_dev *d, uint32_t z, unsigned int cond)
 	old = e->marks[z];
 	e->marks[z] = cond == ZK_COND_EMPTY ? 0 : (uint8_t)cond;
 	ret = marks_save(d);
+	if (!ret && cond == ZK_COND_EMPTY) {
+		ret = empty_zone_file(d, z);
+		if (ret) {
+			e->marks[z] = old;
+			marks_save(d);
+		}
+	}
 	if (ret)
 		e->marks[z] = old;
 	pthread_mutex_unlock(&e->marks_lock);
