@@ -46,7 +46,7 @@ ssize_t data_read(struct zk_dev *d, void *buf, size_t len, uint64_t off)
 			len - done : (size_t)(zend - (off + done));
 		ssize_t n;
 
-		if (wpe_cond(wpt_get(&d->wpt, z)) == ZK_COND_OFFLINE)
+		if (!data_readable(d, z))
 			return -EIO;
 		n = d->ops->pread(d, z, (char *)buf + done, chunk, off + done);
 		if (n < 0)

@@ -13,6 +13,11 @@
 /* Write @r (REQ_WRITE or REQ_APPEND, arguments checked) and wait for it:
  * 0 or -errno; an append's landed offset in r->off. */
 int data_write(struct zk_dev *d, struct zk_req *r);
+/* May zone @z be read?  Not if it is OFFLINE (-EIO then). */
+static inline bool data_readable(struct zk_dev *d, uint32_t z)
+{
+	return wpe_cond(wpt_get(&d->wpt, z)) != ZK_COND_OFFLINE;
+}
 /* Read @len bytes at @off (checked; may span zones): @len or -errno. */
 ssize_t data_read(struct zk_dev *d, void *buf, size_t len, uint64_t off);
 /* Do request @r with the two above; r->result set. */

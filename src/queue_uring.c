@@ -220,8 +220,11 @@ static int submit_single(struct zk_queue *q, struct zk_req *r)
 	bool write = r->kind != REQ_READ;
 	int ret;
 
+	/* Across zones, too long for one SQE, an inline write, or a read
+	 * that must fail (an OFFLINE zone): the synchronous path. */
 	if (z != zk_zone_of(d, r->off + r->len - 1) || r->len > ZK_RW_MAX ||
-	    (write && write_inline(q, r->len)) || !(io = io_alloc(rg)))
+	    (write && write_inline(q, r->len)) || !data_readable(d, z) ||
+	    !(io = io_alloc(rg)))
 		return -EOPNOTSUPP;
 	io->kind = IO_SINGLE;
 	io->zone = z;
