@@ -156,34 +156,62 @@ static uint64_t zone_written_end(const struct zk_zone_state *st,
 	}
 }
 
-/* After a failed write, how far the device holds this batch's requests:
- * a real device may have applied part of it (null_blk wrote 496 KiB of a
- * 1 MiB write), or its wp may have moved because another program wrote.
- * Only data read back equal to ours counts.  No lock held. */
-static uint64_t verify_written(struct zk_dev *d, uint32_t z, struct zk_req *r,
-			       uint64_t dev_end)
+#define COMPARE_CHUNK (1u << 20)
+
+/* Of the @n bytes at @a and @b, how many from the start are the same,
+ * in whole blocks of @bs. */
+static size_t same_blocks(const char *a, const char *b, size_t n, uint32_t bs)
 {
-	uint64_t end = r->off;
-	void *tmp = NULL;
-	size_t room = 0;
+	size_t i = 0;
+
+	while (i < n && !memcmp(a + i, b + i, bs))
+		i += bs;
+	return i;
+}
+
+/* After a failed write, how far from the batch's start the device holds
+ * the batch's data: a real device may have applied part of the write
+ * (null_blk wrote 496 KiB of a 1 MiB write), or its wp may have moved
+ * because another program wrote.  Only data read back equal to ours,
+ * block by block, counts.  No lock held. */
+static uint64_t ours_on_device(struct zk_dev *d, uint32_t z,
+			       struct zk_req *r, uint64_t dev_end)
+{
+	uint32_t bs = d->geo.block_size;
+	uint64_t off = r->off;
+	char *tmp = malloc(COMPARE_CHUNK);
 
 	zk_assert_none_held(ZK_LOCK_STRIPE);
-	for (; r && r->off + r->len <= dev_end; r = r->next) {
-		if (!tmp || r->len > room) {
-			void *bigger = realloc(tmp, r->len);
+	if (!tmp)
+		return off; /* cannot tell: nothing counts as ours */
+	for (; r && off < dev_end; r = r->next) {
+		for (size_t done = 0; done < r->len && off < dev_end;) {
+			size_t n = r->len - done, same;
 
-			if (!bigger)
-				break;
-			tmp = bigger;
-			room = r->len;
+			if (n > COMPARE_CHUNK)
+				n = COMPARE_CHUNK;
+			if (n > dev_end - off)
+				n = (size_t)(dev_end - off);
+			if (d->ops->pread(d, z, tmp, n, off) != (ssize_t)n)
+				goto out;
+			same = same_blocks(tmp, (const char *)r->buf + done, n, bs);
+			off += same;
+			if (same < n)
+				goto out;
+			done += n;
 		}
-		if (d->ops->pread(d, z, tmp, r->len, r->off) != (ssize_t)r->len ||
-		    memcmp(tmp, r->buf, r->len))
-			break;
-		end = r->off + r->len;
 	}
+out:
 	free(tmp);
-	return end;
+	return off;
+}
+
+/* The request of @batch that @end falls in (not wholly below it). */
+static struct zk_req *request_at(struct zk_req *batch, uint64_t end)
+{
+	while (batch && batch->off + batch->len <= end)
+		batch = batch->next;
+	return batch;
 }
 
 /* The batch did not go in whole (@written bytes or -errno).  We still own
@@ -196,7 +224,7 @@ static void recover_batch(struct zk_dev *d, struct zone_plug *p,
 	uint64_t cap_end = zk_zone_start(d, z) + zk_zone_cap(d, z);
 	uint64_t dev_end = batch->off, ours_end = batch->off;
 	struct zk_zone_state st;
-	struct zk_req *r = batch, *rest;
+	struct zk_req *r = batch, *rest, *cut;
 	int err = written < 0 ? (int)written : written == 0 ? -EIO : 0;
 	int ret;
 
@@ -209,7 +237,21 @@ static void recover_batch(struct zk_dev *d, struct zone_plug *p,
 			ours_end = batch->off + (uint64_t)written < dev_end ?
 				batch->off + (uint64_t)written : dev_end;
 		else if (dev_end > batch->off)
-			ours_end = verify_written(d, z, batch, dev_end);
+			ours_end = ours_on_device(d, z, batch, dev_end);
+		/* The first blocks of the request the write stopped in, and
+		 * nothing else, lie past the last whole request: where the
+		 * device can, take them back, so that the zone is as before
+		 * that request. */
+		cut = request_at(batch, ours_end);
+		if (cut && ours_end > cut->off && ours_end == dev_end &&
+		    d->ops->rewind && !d->ops->rewind(d, z, cut->off)) {
+			ours_end = cut->off;
+			atomic_fetch_add_explicit(&d->stats.relearns, 1,
+						  memory_order_relaxed);
+			ret = d->ops->report(d, z, 1, &st);
+			dev_end = ret < 0 ? ours_end :
+				zone_written_end(&st, cap_end, batch->off);
+		}
 	}
 	zk_lock(&d->res.lock);
 	zk_lock(&s->lock);
@@ -223,11 +265,11 @@ static void recover_batch(struct zk_dev *d, struct zone_plug *p,
 		rest = r->next;
 		complete_written(d, z, r);
 	}
-	/* The one the write stopped in fails, unless the write was merely
-	 * short (no error), or the wp was not where we wrote (moved behind
-	 * our back, nothing of ours in): then it is placed again too. */
-	if (r && err && !(ret >= 0 && ours_end == batch->off &&
-			  dev_end != batch->off)) {
+	/* The one the write stopped in fails with its error, unless the
+	 * device's wp is not where our data ends (another program wrote
+	 * behind our back, or cut the zone): then it goes again from that
+	 * wp, as does one that was merely cut short (no error). */
+	if (r && err && !(ret >= 0 && dev_end != ours_end)) {
 		rest = r->next;
 		req_complete(d, z, r, err);
 		r = rest;

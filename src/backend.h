@@ -71,6 +71,10 @@ struct zk_backend_ops {
 	/* Optional: a clean close of a writable device is coming; @state
 	 * gives zonekit's view of every zone. */
 	void (*save)(struct zk_dev *dev, zk_state_fn *state);
+	/* Optional: cut zone @zone back to @wp, dropping what a failed write
+	 * left past it (the emulated device cuts the file; a real device
+	 * cannot take a write back). */
+	int (*rewind)(struct zk_dev *dev, uint32_t zone, uint64_t wp);
 	/* Optional: persist a READONLY/OFFLINE mark (emulated device). */
 	int (*set_cond)(struct zk_dev *dev, uint32_t zone, unsigned int cond);
 	/* Real devices keep zone conditions themselves and may pick other

@@ -30,11 +30,24 @@ static bool op_applies_to_all(enum zk_op op, unsigned int cond)
 	return false;
 }
 
+/* Put back table word @e, the backend having failed to carry out the
+ * zone operation that replaced it: what the device says then (re-learnt
+ * next) is taken against the zone's condition before the operation, not
+ * the one it did not reach. */
+static void undo_zone_op(struct zk_dev *d, uint32_t z, uint64_t e)
+{
+	zk_lock(&d->res.lock);
+	zk_lock(zk_zone_lock(d, z));
+	zs_restore(d, z, e);
+	zk_unlock(zk_zone_lock(d, z));
+	zk_unlock(&d->res.lock);
+}
+
 static int zone_op_one(struct zk_dev *d, enum zk_op op, uint32_t z, bool all)
 {
 	struct zk_stripe *s = zk_stripe_of(d, z);
 	struct zone_plug *p;
-	uint64_t new_e = 0;
+	uint64_t new_e = 0, old_e;
 	bool applies;
 	int ret;
 
@@ -56,6 +69,7 @@ static int zone_op_one(struct zk_dev *d, enum zk_op op, uint32_t z, bool all)
 		zk_unlock(&d->res.lock);
 		close_for_room(d, victim);
 	}
+	old_e = wpt_get(&d->wpt, z);
 	if (applies)
 		ret = plug_zone_op(d, op, z, &new_e);
 	zk_unlock(&s->lock);
@@ -64,6 +78,8 @@ static int zone_op_one(struct zk_dev *d, enum zk_op op, uint32_t z, bool all)
 	 * changed behind our back): let it have the last word. */
 	if (!ret && (new_e || (!all && d->ops->keeps_conditions))) {
 		ret = d->ops->zone_op(d, op, z);
+		if (ret && new_e)
+			undo_zone_op(d, z, old_e);
 		if (ret || d->ops->keeps_conditions) {
 			int lret = zone_relearn(d, z);
 

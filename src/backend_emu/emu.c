@@ -215,6 +215,7 @@ const struct zk_backend_ops zk_emu_ops = {
 	.flush = emu_flush,
 	.io_get = emu_io_get,
 	.io_put = emu_io_put,
+	.rewind = emu_rewind,
 	.learnt = snapshot_forget,
 	.save = snapshot_save,
 	.set_cond = emu_set_cond,

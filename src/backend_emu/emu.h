@@ -100,6 +100,7 @@ ssize_t emu_pwritev(struct zk_dev *d, uint32_t z, const struct iovec *iov,
 		    int iovcnt, uint64_t off);
 ssize_t emu_pread(struct zk_dev *d, uint32_t z, void *buf, size_t len,
 		  uint64_t off);
+int emu_rewind(struct zk_dev *d, uint32_t z, uint64_t wp);
 int emu_flush(struct zk_dev *d);
 int emu_io_get(struct zk_dev *d, uint32_t z, uint64_t off,
 	       const struct iovec *iov, int iovcnt, bool write,

@@ -103,6 +103,21 @@ ssize_t emu_pwritev(struct zk_dev *d, uint32_t z, const struct iovec *iov,
 	return n;
 }
 
+int emu_rewind(struct zk_dev *d, uint32_t z, uint64_t wp)
+{
+	struct fd_handle h;
+	int ret = slot_get(d, z, &h);
+
+	if (ret)
+		return ret;
+	if (ftruncate(h.fd, (off_t)(wp - zk_zone_start(d, z))))
+		ret = -errno;
+	slot_put(&h);
+	if (!ret)
+		mark_dirty(emu_of(d), z);
+	return ret;
+}
+
 /* Reads what the file has, zeros past its end (the wp), as zloop. */
 ssize_t emu_pread(struct zk_dev *d, uint32_t z, void *buf, size_t len,
 		  uint64_t off)
