@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <linux/blkzoned.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -317,6 +318,42 @@ static inline bool vm_is_null_blk(dev_t rdev)
 	if (f)
 		fclose(f);
 	return found;
+}
+
+/* Which kernel driver a zoned disk is: by the disk's name (zloopN, nvmeXnY)
+ * or, for a SCSI disk, the model scsi_debug gives it. */
+enum vm_kind { VM_NULL_BLK, VM_NVME, VM_ZLOOP, VM_SCSI_DEBUG, VM_OTHER_DISK };
+
+static inline enum vm_kind vm_disk_kind(dev_t rdev)
+{
+	char path[160], link[PATH_MAX], model[64] = "";
+	const char *name;
+	ssize_t n;
+	FILE *f;
+
+	if (vm_is_null_blk(rdev))
+		return VM_NULL_BLK;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", major(rdev),
+		 minor(rdev));
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return VM_OTHER_DISK;
+	link[n] = 0;
+	name = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+	if (!strncmp(name, "zloop", 5))
+		return VM_ZLOOP;
+	if (!strncmp(name, "nvme", 4))
+		return VM_NVME;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/device/model",
+		 major(rdev), minor(rdev));
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(model, sizeof(model), f))
+			model[0] = 0;
+		fclose(f);
+	}
+	return strncmp(model, "scsi_debug", 10) ? VM_OTHER_DISK :
+						   VM_SCSI_DEBUG;
 }
 
 static inline int vm_sysfs_u64(dev_t rdev, const char *attr, uint64_t *val)

@@ -777,27 +777,51 @@ struct appender {
 	struct tdev *t;
 	uint64_t zone_start;
 	unsigned int id;
+	unsigned int n; /* appends of this thread, at most APPENDS */
 	struct landing rec[APPENDS];
 	int err;
 };
 
-static void *append_thread(void *arg)
+/* Length of append @i of thread @id: 4 KiB to 64 KiB (within max append)
+ * on any block size, writes long enough for the others to queue up behind
+ * them and be merged. */
+static uint32_t append_len(const struct tdev *t, unsigned int id,
+			   unsigned int i)
 {
-	struct appender *a = arg;
-	/* 4 KiB to 64 KiB (within max append) on any block size: writes long
-	 * enough for the others to queue up behind them and be merged. */
-	uint32_t unit = a->t->info.block_size > 4096 ? a->t->info.block_size :
-						       4096;
-	uint32_t most = (uint32_t)(a->t->info.max_append ?
-				   a->t->info.max_append / unit : 16);
-	void *buf = unaligned_alloc(64 * KiB);
+	uint32_t unit = t->info.block_size > 4096 ? t->info.block_size : 4096;
+	uint32_t most = (uint32_t)(t->info.max_append ?
+				   t->info.max_append / unit : 16);
 
 	if (most > 64 * KiB / unit)
 		most = (uint32_t)(64 * KiB / unit);
-	for (unsigned int i = 0; i < APPENDS && !a->err; i++) {
+	return (1 + (i * 7 + id * 3) % most) * unit;
+}
+
+/* Appends per thread (at most APPENDS) that fit in one zone's capacity
+ * together: 8 x 48 appends take ~13 MiB, more than some devices' zones
+ * hold (zloop with 12 MiB zone capacity). */
+static unsigned int appends_that_fit(const struct tdev *t)
+{
+	for (unsigned int n = APPENDS;; n--) {
+		uint64_t total = 0;
+
+		for (unsigned int id = 0; id < THREADS; id++)
+			for (unsigned int i = 0; i < n; i++)
+				total += append_len(t, id, i);
+		if (total <= t->info.zone_capacity || n == 1)
+			return n;
+	}
+}
+
+static void *append_thread(void *arg)
+{
+	struct appender *a = arg;
+	void *buf = unaligned_alloc(64 * KiB);
+
+	for (unsigned int i = 0; i < a->n && !a->err; i++) {
 		struct landing *l = &a->rec[i];
 
-		l->len = (1 + (i * 7 + a->id * 3) % most) * unit;
+		l->len = append_len(a->t, a->id, i);
 		l->tag = ((uint64_t)a->id << 32) | i;
 		pattern(buf, l->len, l->tag);
 		a->err = zk_append(a->t->zk, a->zone_start, buf, l->len,
@@ -819,7 +843,8 @@ static void test_threads(struct tdev *t)
 	uint32_t z = nth_seq(t, 6);
 	uint64_t start = zstart(t, z), end = start;
 	struct appender *a = calloc(THREADS, sizeof(*a));
-	struct landing *all = xmalloc(THREADS * APPENDS * sizeof(*all));
+	unsigned int n = appends_that_fit(t), total = THREADS * n;
+	struct landing *all = xmalloc(total * sizeof(*all));
 	pthread_t th[THREADS];
 	struct zk_stats before, after;
 	char *data;
@@ -828,17 +853,18 @@ static void test_threads(struct tdev *t)
 	CHECK(a);
 	zk_stats(t->zk, &before);
 	for (unsigned int i = 0; i < THREADS; i++) {
-		a[i] = (struct appender){ .t = t, .zone_start = start, .id = i };
+		a[i] = (struct appender){ .t = t, .zone_start = start, .id = i,
+					  .n = n };
 		CHECK(!pthread_create(&th[i], NULL, append_thread, &a[i]));
 	}
 	for (unsigned int i = 0; i < THREADS; i++) {
 		pthread_join(th[i], NULL);
 		CHECK_RET(a[i].err, 0);
-		memcpy(&all[i * APPENDS], a[i].rec, sizeof(a[i].rec));
+		memcpy(&all[i * n], a[i].rec, n * sizeof(a[i].rec[0]));
 	}
 	zk_stats(t->zk, &after);
-	qsort(all, THREADS * APPENDS, sizeof(*all), landing_cmp);
-	for (unsigned int i = 0; i < THREADS * APPENDS; i++) {
+	qsort(all, total, sizeof(*all), landing_cmp);
+	for (unsigned int i = 0; i < total; i++) {
 		if (all[i].off != end)
 			fail(__LINE__, "append %u landed at +%" PRIu64
 			     ", expected +%" PRIu64, i, all[i].off - start,
@@ -849,16 +875,16 @@ static void test_threads(struct tdev *t)
 	COMPARE(t);
 	data = aligned_buf(end - start);
 	CHECK_RET(zk_pread(t->zk, data, end - start, start), end - start);
-	for (unsigned int i = 0; i < THREADS * APPENDS; i++)
+	for (unsigned int i = 0; i < total; i++)
 		if (!pattern_ok(data + (all[i].off - start), all[i].len,
 				all[i].tag))
 			fail(__LINE__, "data of append %#" PRIx64 " at +%"
 			     PRIu64 " differs", all[i].tag, all[i].off - start);
 	printf("  %u appends, %" PRIu64 " KiB: batches %" PRIu64 ", merged %"
-	       PRIu64 "\n", THREADS * APPENDS, (end - start) / KiB,
+	       PRIu64 "\n", total, (end - start) / KiB,
 	       after.batches - before.batches, after.merged - before.merged);
 	CHECK(after.merged > before.merged);
-	CHECK(after.appends - before.appends == THREADS * APPENDS);
+	CHECK(after.appends - before.appends == total);
 	free(data);
 	free(all);
 	free(a);
