@@ -38,7 +38,7 @@
  *                             directory (every zone is reset!)
  *   conformance -t NAME [DIR] make an emulated device with the geometry of
  *                             the VM device NAME (nullb0, zns, diff,
- *                             nullb512: see vmtest.h) in DIR (default: a
+ *                             nullb512, zloop, scsi: see vmtest.h) in DIR (default: a
  *                             new directory under $TMPDIR or /tmp, removed
  *                             at the end) and run on it
  *   -c CASE[,CASE...]         only these cases
@@ -54,8 +54,6 @@
 #include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
-#include <setjmp.h>
-#include <stdarg.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -114,46 +112,9 @@ static const struct dev_answers dev_answers_of[] = {
 static const struct dev_answers *dev_answers = &dev_answers_of[VM_NULL_BLK];
 static uint64_t gen_counter = 1000;
 
-static const char *cur_case = "setup";
-static const char *cur_step = "";
-static jmp_buf case_jmp;
-static bool in_case;
-
 /* sync checks: totals and this case's */
 static unsigned long n_checks, n_wp_mm, n_cond_mm;
 static unsigned long c_checks, c_wp_mm, c_cond_mm, c_printed;
-
-__attribute__((noreturn, format(printf, 2, 3)))
-static void fail(int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fprintf(stdout, "FAIL %s [%s: %s] line %d: ", T.path, cur_case,
-		cur_step, line);
-	va_start(ap, fmt);
-	vfprintf(stdout, fmt, ap);
-	va_end(ap);
-	fputc('\n', stdout);
-	fflush(stdout);
-	if (in_case)
-		longjmp(case_jmp, 1);
-	exit(1);
-}
-
-#define CHECK(c)                                                             \
-	do {                                                                 \
-		if (!(c))                                                    \
-			fail(__LINE__, "%s", #c);                            \
-	} while (0)
-
-#define CHECK_RET(expr, want)                                                \
-	do {                                                                 \
-		long long r_ = (long long)(expr), w_ = (long long)(want);    \
-		if (r_ != w_)                                                \
-			fail(__LINE__, "%s = %s, want %s", #expr,            \
-			     vm_errname(r_), vm_errname(w_));                \
-	} while (0)
 
 /* A core bug this test knows about: printed loudly and counted, but not
  * failed, so the suite stays usable until it is fixed (XFAIL). */
@@ -164,7 +125,7 @@ static void known_bug(int line, const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("    XFAIL (known core bug) [%s] line %d: ", cur_case, line);
+	printf("    XFAIL (known core bug) [%s] line %d: ", vm_h.kase, line);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -209,24 +170,6 @@ static void kb_end(int line)
 }
 #define KB_END() kb_end(__LINE__)
 
-static void step(const char *s)
-{
-	cur_step = s;
-	printf("  %s\n", s);
-	fflush(stdout);
-}
-
-static void info(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("    ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
 
 /* ---------------------------------------------------------------- */
 /* zones */
@@ -251,13 +194,7 @@ static uint32_t seq_zone(int line, uint32_t i)
 
 static struct zk_zone zk_zone_at(int line, uint32_t z)
 {
-	struct zk_zone zone;
-	unsigned int nr = 1;
-	int ret = zk_report(T.zk, zst(z), &zone, &nr);
-
-	if (ret || nr != 1)
-		fail(line, "zk_report(zone %u) = %s", z, vm_errname(ret));
-	return zone;
+	return vm_zk_zone(line, T.zk, zst(z), z);
 }
 #define ZONE(z) zk_zone_at(__LINE__, (z))
 #define WP(z) ZONE(z).wp
@@ -302,7 +239,7 @@ static void compare_views(int line, bool quiet, unsigned int *wp_bad,
 			       "wp +%" PRIu64 " KiB, device %s wp +%" PRIu64
 			       " KiB (raw wp +%" PRIu64 " KiB)%s\n",
 			       kb_what && !wp ? "mismatch (known bug)" :
-			       "MISMATCH", cur_case, cur_step, line, z,
+			       "MISMATCH", vm_h.kase, vm_h.step, line, z,
 			       vm_condname(k->cond),
 			       (k->wp - k->start) / KiB, vm_condname(d->cond),
 			       (d->wp - d->start) / KiB,
@@ -805,7 +742,7 @@ static void run_op(enum tstate s, enum zk_op op, const char *opname,
 	struct snap snap;
 
 	snprintf(label, sizeof(label), "%s on %s", opname, tstate_name[s]);
-	cur_step = label;
+	vm_h.step = label;
 	make(s);
 	if (o.ret < 0) {
 		snap_take(&snap);
@@ -826,7 +763,7 @@ static void run_write(enum tstate s, bool append, struct outcome o)
 
 	snprintf(label, sizeof(label), "%s on %s", append ? "append" : "write",
 		 tstate_name[s]);
-	cur_step = label;
+	vm_h.step = label;
 	make(s);
 	if (o.ret < 0) {
 		snap_take(&snap);
@@ -2451,12 +2388,7 @@ static void case_resync(void)
 
 /* ================================================================ */
 
-struct tcase {
-	const char *name;
-	void (*fn)(void);
-};
-
-static const struct tcase cases[] = {
+static const struct vm_case cases[] = {
 	{ "geometry", case_geometry },
 	{ "transitions", case_transitions },
 	{ "errors", case_errors },
@@ -2484,6 +2416,7 @@ static void setup_device(void)
 {
 	struct stat sb;
 
+	vm_h.dev = T.path;
 	CHECK_RET(zk_open(T.path, 0, &T.zk), 0);
 	CHECK_RET(zk_info(T.zk, &T.info), 0);
 	T.emu = T.info.backend == ZK_BACKEND_EMULATED;
@@ -2543,31 +2476,14 @@ static void recover(void)
 		new_gen(z);
 }
 
-static bool run_case(const struct tcase *c)
+/* a case, from and back to every zone reset */
+static void case_body(const void *arg)
 {
-	bool ok = false;
+	const struct vm_case *c = arg;
 
-	in_case = true;
-	if (!setjmp(case_jmp)) {
-		reset_all();
-		c->fn();
-		reset_all();
-		ok = true;
-	}
-	in_case = false;
-	return ok;
-}
-
-static bool wanted(const char *only, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (!only)
-		return true;
-	for (const char *p = only; (p = strstr(p, name)); p += n)
-		if ((p == only || p[-1] == ',') && (p[n] == ',' || !p[n]))
-			return true;
-	return false;
+	reset_all();
+	c->fn();
+	reset_all();
 }
 
 int main(int argc, char **argv)
@@ -2625,20 +2541,18 @@ int main(int argc, char **argv)
 	setup_device();
 	recover();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const struct tcase *c = &cases[i];
+		const struct vm_case *c = &cases[i];
 		bool ok;
 		double c0;
 
-		if (!wanted(only, c->name))
+		if (!vm_case_wanted(only, c->name))
 			continue;
 		ran++;
-		cur_case = c->name;
-		cur_step = "start";
 		c_checks = c_wp_mm = c_cond_mm = c_printed = 0;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		c0 = ts.tv_sec + ts.tv_nsec / 1e9;
 		printf("case %s\n", c->name);
-		ok = run_case(c);
+		ok = vm_run_case(c->name, case_body, c);
 		ok = ok && !c_wp_mm && !c_cond_mm;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		printf("case %s: %s (%lu view checks: %lu wp mismatches, %lu "
@@ -2674,6 +2588,6 @@ int main(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: %s [-c CASE,...] DEV|DIR\n"
 		"       %s [-c CASE,...] -t TWIN [DIR]   (TWIN: nullb0, zns, "
-		"diff, nullb512)\n", argv[0], argv[0]);
+		"diff, nullb512, zloop, scsi)\n", argv[0], argv[0]);
 	return 2;
 }

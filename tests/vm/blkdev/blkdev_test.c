@@ -32,11 +32,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "zonekit.h"
+#include "../vmtest.h"
 #include "zk_internal.h" /* d->ops->pwritev, to make the device fail a write */
-
-#define KiB ((uint64_t)1024)
-#define MiB (1024 * KiB)
 
 /* ---- the device under test ---- */
 
@@ -52,45 +49,6 @@ struct tdev {
 	struct blk_zone *rz; /* raw report buffer, nr_zones */
 	struct zk_zone *zz;  /* zonekit report buffer, nr_zones */
 };
-
-static const char *cur_dev = "?";
-static const char *cur_step = "start";
-
-__attribute__((noreturn, format(printf, 2, 3)))
-static void fail(int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "FAIL %s [%s] line %d: ", cur_dev, cur_step, line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-#define CHECK(c)                                                             \
-	do {                                                                 \
-		if (!(c))                                                    \
-			fail(__LINE__, "%s", #c);                            \
-	} while (0)
-
-/* A call returning a count or -errno that must give @want. */
-#define CHECK_RET(expr, want)                                                \
-	do {                                                                 \
-		long long r_ = (long long)(expr), w_ = (long long)(want);    \
-		if (r_ != w_)                                                \
-			fail(__LINE__, "%s = %lld (%s), want %lld (%s)",     \
-			     #expr, r_, zk_strerror((int)r_), w_,            \
-			     zk_strerror((int)w_));                           \
-	} while (0)
-
-static void step(const char *s)
-{
-	cur_step = s;
-	printf("%s: %s\n", cur_dev, s);
-	fflush(stdout);
-}
 
 static void *xmalloc(size_t n)
 {
@@ -154,33 +112,11 @@ static bool pattern_ok(const void *buf, size_t len, uint64_t tag)
 
 static uint64_t sysfs_u64(struct tdev *t, const char *attr)
 {
-	char path[128], buf[64];
-	FILE *f;
+	uint64_t v = 0;
 
-	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/%s",
-		 major(t->rdev), minor(t->rdev), attr);
-	f = fopen(path, "r");
-	if (!f || !fgets(buf, sizeof(buf), f))
-		fail(__LINE__, "cannot read %s", path);
-	fclose(f);
-	return strtoull(buf, NULL, 10);
-}
-
-/* Is @rdev a null_blk disk?  Its major is the one /proc/devices names. */
-static bool is_null_blk(dev_t rdev)
-{
-	FILE *f = fopen("/proc/devices", "r");
-	char line[128], name[64];
-	unsigned int maj;
-	bool found = false;
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%u %63s", &maj, name) == 2 &&
-		    !strcmp(name, "nullb") && maj == major(rdev))
-			found = true;
-	if (f)
-		fclose(f);
-	return found;
+	if (vm_sysfs_u64(t->rdev, attr, &v))
+		fail(__LINE__, "cannot read %s of %s", attr, t->path);
+	return v;
 }
 
 static uint64_t zstart(struct tdev *t, uint32_t z)
@@ -987,7 +923,7 @@ static void tdev_open(struct tdev *t, const char *path)
 
 	memset(t, 0, sizeof(*t));
 	t->path = path;
-	cur_dev = path;
+	vm_h.dev = path;
 	step("open");
 	CHECK_RET(zk_open(path, 0, &t->zk), 0);
 	CHECK_RET(zk_info(t->zk, &t->info), 0);
@@ -995,7 +931,7 @@ static void tdev_open(struct tdev *t, const char *path)
 	t->raw_dio = open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
 	CHECK(t->raw >= 0 && t->raw_dio >= 0 && !fstat(t->raw, &sb));
 	t->rdev = sb.st_rdev;
-	t->null_blk = is_null_blk(t->rdev);
+	t->null_blk = vm_is_null_blk(t->rdev);
 	t->rz = xmalloc(t->info.nr_zones * sizeof(*t->rz));
 	t->zz = xmalloc(t->info.nr_zones * sizeof(*t->zz));
 	test_geometry(t);
@@ -1048,7 +984,7 @@ int main(int argc, char **argv)
 		goto usage;
 	if (!strcmp(argv[1], "--not-zoned")) {
 		for (int i = 2; i < argc; i++) {
-			cur_dev = argv[i];
+			vm_h.dev = argv[i];
 			step("not zoned: zk_open gives -ENODEV");
 			CHECK_RET(zk_open(argv[i], 0, &d), -ENODEV);
 			printf("%s: PASS\n", argv[i]);
