@@ -175,14 +175,16 @@ setup_kernel() {
 # meta package depending on linux-base-, linux-binary- and linux-modules-ABI, all under
 # /usr/lib/modules/ABI (vmlinuz and config too).
 download_kernel() { # ABI DIR [apt options...]
-	local abi=$1 K=$2 pkgs
+	local abi=$1 K=$2 pkgs deps
 	shift 2
 	rm -rf "$K"; mkdir -p "$K/dl"
 	pkgs=("linux-image-$abi")
 	if ! apt-cache "$@" show "linux-image-$abi" >/dev/null 2>&1 && ! from_sid "$abi"; then
 		private_apt; set -- "${PRIV[@]}"
 	fi
-	if apt-cache "$@" show "linux-image-$abi" | grep -q "^Depends:.*linux-binary-$abi"; then
+	# (not "apt-cache | grep -q": with pipefail, apt-cache killed by SIGPIPE fails it)
+	deps=$(apt-cache "$@" show "linux-image-$abi" | sed -n 's/^Depends: //p')
+	if [[ $deps == *"linux-binary-$abi"* ]]; then
 		pkgs+=("linux-base-$abi" "linux-binary-$abi" "linux-modules-$abi")
 	fi
 	log "downloading ${pkgs[*]}"

@@ -41,15 +41,15 @@ SRCVER=$(version_of "linux-source-$SERIES")
 
 # ---- downloads ----
 mkdir -p "$DL"
-need() { # PACKAGE[=VERSION]
-	ls "$DL/${1%%=*}"_*.deb >/dev/null 2>&1 ||
-		(cd "$DL" && apt-get "${APT[@]}" -q download "$1") >&2
-}
-for p in "linux-headers-$KVER=$VER" "linux-headers-$ABI-common=$VER" "linux-kbuild-$ABI=$VER" \
-	libc6 libelf1t64 zlib1g libzstd1; do
-	need "$p"
+want=("linux-headers-$KVER=$VER" "linux-headers-$ABI-common=$VER" "linux-kbuild-$ABI=$VER"
+	libc6 libelf1t64 zlib1g libzstd1)
+[ -f "$OUT/src/drivers/block/zloop.c" ] || want+=("linux-source-$SERIES=$VER")
+missing=()
+for p in "${want[@]}"; do
+	ls "$DL/${p%%=*}"_*.deb > /dev/null 2>&1 || missing+=("$p")
 done
-[ -f "$OUT/src/drivers/block/zloop.c" ] || need "linux-source-$SERIES=$VER"
+# one apt-get for all: each run reads sid's whole package list again (~3 s)
+[ ${#missing[@]} = 0 ] || (cd "$DL" && apt-get "${APT[@]}" -q download "${missing[@]}") >&2
 log "downloaded $(du -cb "$DL"/*.deb | awk 'END {printf "%.1f MB", $1 / 1e6}') in $((SECONDS - t0)) s"
 
 # ---- the sources: three files of the exact kernel tree ----
