@@ -100,14 +100,23 @@ struct dev_answers {
 	 * "no open resource" (ETOOMANYREFS); zloop refuses every zone
 	 * operation it cannot do with EIO (zloop_open_zone()). */
 	int open_limit_errno;
+	/* a write that starts below the zone capacity and ends past it is
+	 * refused: null_blk, QEMU ZNS; the kernel does not check, the
+	 * device must.  zloop (7.2) checks only that a regular write starts
+	 * at the wp (zloop_seq_write_prep()): one request across the
+	 * capacity is applied whole and leaves the wp past the capacity,
+	 * a zloop bug (tests/vm/README.md); whether the block layer splits
+	 * a 1 MiB write into several requests varies from run to run, so
+	 * the step that sends one is left out there. */
+	bool refuses_write_across_capacity;
 };
 
 static const struct dev_answers dev_answers_of[] = {
-	[VM_NULL_BLK] = { "null_blk", ETOOMANYREFS },
-	[VM_NVME] = { "NVMe ZNS", ETOOMANYREFS },
-	[VM_ZLOOP] = { "zloop", EIO },
-	[VM_SCSI_DEBUG] = { "scsi_debug ZBC", ETOOMANYREFS },
-	[VM_OTHER_DISK] = { "zoned block device", ETOOMANYREFS },
+	[VM_NULL_BLK] = { "null_blk", ETOOMANYREFS, true },
+	[VM_NVME] = { "NVMe ZNS", ETOOMANYREFS, true },
+	[VM_ZLOOP] = { "zloop", EIO, false },
+	[VM_SCSI_DEBUG] = { "scsi_debug ZBC", ETOOMANYREFS, true },
+	[VM_OTHER_DISK] = { "zoned block device", ETOOMANYREFS, true },
 };
 static const struct dev_answers *dev_answers = &dev_answers_of[VM_NULL_BLK];
 static uint64_t gen_counter = 1000;
@@ -1531,7 +1540,10 @@ static void case_capacity(void)
 	ZC(e, ZK_COND_FULL, se + zs);
 	DATA_SAMPLE(e);
 
-	if (!T.emu && cap >= 2 * MiB) {
+	if (!T.emu && !dev_answers->refuses_write_across_capacity)
+		info("a large write across the capacity: left out on %s, which "
+		     "does not check it", dev_answers->name);
+	else if (!T.emu && cap >= 2 * MiB) {
 		/* zonekit never sends such a write: make its backend send one
 		 * (as a stale model would) to see what the device keeps, and
 		 * that zonekit re-learns the zone at its next write. */

@@ -495,6 +495,17 @@ static void test_capacity(struct tdev *t)
 	/* zonekit never sends such a write; make the backend send it, as a
 	 * stale model would, to see what the device leaves. */
 	step("backend write crossing the capacity: error, then re-learn");
+	if (vm_disk_kind(t->rdev) == VM_ZLOOP) {
+		/* zloop (7.2) applies a write across the capacity that reaches
+		 * it as one request, leaving the wp past the capacity (a zloop
+		 * bug: tests/vm/README.md); whether the block layer splits
+		 * this one varies. */
+		printf("  zloop: left out (zloop does not check the zone "
+		       "capacity of a write)\n");
+		CHECK_RET(zk_pwrite(t->zk, u, left, wp), left);
+		verify(t, wp, left, wp);
+		goto full;
+	}
 	ret = t->zk->ops->pwritev(t->zk, z, &iov, 1, wp);
 	bz = raw_zone(t, z);
 	printf("  backend pwritev of 1 MiB with 512 KiB left: %zd; device: "
