@@ -634,6 +634,18 @@ static void case_geometry(void)
 		      v == T.ma);
 		CHECK(!vm_sysfs_u64(T.rdev, "queue/zone_append_max_bytes", &v) &&
 		      v - v % T.bs == T.maxapp);
+		/* ZBC and ZAC want writes to sequential zones aligned to the
+		 * physical block: the kernel says so in zone_write_granularity
+		 * (sd_zbc.c) but does not enforce it, the disk does (scsi_debug
+		 * does not: probes/probe_512e.c).  zonekit writes in logical
+		 * blocks, which a real 512e host-managed disk would refuse. */
+		CHECK(!vm_sysfs_u64(T.rdev, "queue/zone_write_granularity", &v));
+		if (v > T.bs)
+			known_bug(__LINE__, "zonekit's block size is %" PRIu64
+				  " bytes, the device's zone_write_granularity "
+				  "%" PRIu64 ": zonekit may write sequential "
+				  "zones in units a 512e ZBC/ZAC disk refuses",
+				  T.bs, v);
 	}
 	CHECK(T.nz == (T.cap + T.zs - 1) / T.zs);
 	step("every zone reported as the device has it");
