@@ -86,9 +86,9 @@ sid_apt() {
 	local mirror
 	mkdir -p "$SIDDIR/lists/partial" "$SIDDIR/cache/archives/partial" "$SIDDIR/sources.list.d"
 	# the mirror the system already uses for Debian (CI reaches Debian's mirrors only)
-	mirror=$(awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
-	[ -n "$mirror" ] || mirror=$(awk '$1 == "deb" && $0 !~ /security/ && /debian/ {
-		for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) { print $i; exit } }' /etc/apt/sources.list 2>/dev/null || true)
+	mirror=$(awk '/^URIs:/ && $2 ~ /\/debian\/?$/ {print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
+	[ -n "$mirror" ] || mirror=$(awk '$1 == "deb" {
+		for (i = 2; i <= NF; i++) if ($i ~ /:\/\/.*\/debian\/?$/) { print $i; exit } }' /etc/apt/sources.list 2>/dev/null || true)
 	mirror=${mirror:-http://deb.debian.org/debian}
 	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror sid main" > "$SIDDIR/sources.list.new"
 	cat > "$SIDCONF" <<-EOC
@@ -261,7 +261,7 @@ build_initramfs() {
 		done
 		for m in $OPT_MODS; do
 			modprobe -d "$K/root" -S "$abi" --show-depends "$m" 2>/dev/null ||
-				log "$abi has no module $m"
+				[ -f "$K/$m/$m.ko" ] || log "$abi has no module $m"
 		done
 	} | awk '$1=="insmod"{print $2}' | sort -u | while read -r f; do
 		# decompress on the host: busybox modprobe may not read .ko.xz/.ko.zst
