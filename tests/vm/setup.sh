@@ -137,9 +137,7 @@ setup_kernel() {
 	fi
 	if [ -n "$(pattern "$want")" ]; then
 		abi=$(newest "$want" "${aptopt[@]}")
-		if [ -z "$abi" ] && ! from_sid "$want"; then
-			private_apt; aptopt=("${PRIV[@]}"); abi=$(newest "$want" "${aptopt[@]}")
-		elif [ -n "${ZKVM_PRIVATE_APT:-}" ] && ! from_sid "$want"; then
+		if ! from_sid "$want" && { [ -z "$abi" ] || [ -n "${ZKVM_PRIVATE_APT:-}" ]; }; then
 			private_apt; aptopt=("${PRIV[@]}"); abi=$(newest "$want" "${aptopt[@]}")
 		fi
 		if [ -z "$abi" ]; then
