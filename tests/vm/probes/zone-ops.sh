@@ -22,6 +22,14 @@ wr() { # DEV SECTOR KIB
 	dd if=/dev/zero of="$1" bs=4096 seek=$(($2 / 8)) count=$(($3 / 4)) oflag=direct conv=notrunc 2> /dev/null &&
 		echo ok || echo error
 }
+closed_zones() { # DEV N: which of S0..SN are CLOSED
+	local i=0 out=
+	while [ $i -le "$2" ]; do
+		case $(rep "$1" "$(s $i)") in cl*) out="$out S$i" ;; esac
+		i=$((i + 1))
+	done
+	echo "$out"
+}
 for dev in "$@"; do
 	name=${dev#/dev/}
 	q=/sys/block/$name/queue
@@ -64,23 +72,13 @@ for dev in "$@"; do
 		while [ $i -lt "$mo" ]; do wr "$dev" "$(s $i)" 4 > /dev/null; i=$((i + 1)); done
 		wr "$dev" $(($(s 0) + 8)) 4 > /dev/null
 		r=$(wr "$dev" "$(s "$mo")" 4)
-		closed=
-		i=0
-		while [ $i -le "$mo" ]; do
-			case $(rep "$dev" "$(s $i)") in cl*) closed="$closed S$i" ;; esac
-			i=$((i + 1))
-		done
+		closed=$(closed_zones "$dev" "$mo")
 		echo "implicit close (written S0..S$((mo - 1)), S0 again, then S$mo: $r): closed:${closed:- none}"
 		blkzone reset "$dev" 2> /dev/null
 		i=0
 		while [ $i -lt "$mo" ]; do wr "$dev" "$(s $i)" 4 > /dev/null; i=$((i + 1)); done
 		r=$(op open "$dev" "$(s "$mo")")
-		closed=
-		i=0
-		while [ $i -le "$mo" ]; do
-			case $(rep "$dev" "$(s $i)") in cl*) closed="$closed S$i" ;; esac
-			i=$((i + 1))
-		done
+		closed=$(closed_zones "$dev" "$mo")
 		echo "explicit open of S$mo with S0..S$((mo - 1)) implicitly open: $r, $(rep "$dev" "$(s "$mo")"); closed:${closed:- none}"
 		blkzone reset "$dev" 2> /dev/null
 	fi
