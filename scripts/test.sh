@@ -67,7 +67,10 @@ step "cppcheck" cppcheck --quiet --error-exitcode=1 --std=c11 \
 step "clang-tidy" bash -c 'clang-tidy --quiet -p build src/*.c src/*/*.c 2>/dev/null | { ! grep -E "warning:|error:"; }'
 step "call graph of src/: no circle, no upward edge (scripts/callgraph.py)" scripts/callgraph.py build
 if [ "${ZONEKIT_SKIP_VM:-0}" != 1 ] && [ -x tests/vm/suite.sh ]; then
-	step "VM suite (null_blk + NVMe ZNS)" tests/vm/suite.sh
+	# kernels 6.12 (Debian 12) and 7.2 (Debian sid); devices null_blk, NVMe ZNS,
+	# scsi_debug ZBC and, on 7.2, zloop (tests/vm/README.md)
+	step "VM suite (kernels 6.12 and 7.2: null_blk, NVMe ZNS, scsi_debug ZBC, zloop)" \
+		env ZKVM_KERNELS="6.12 7.2" tests/vm/suite.sh
 fi
 
 echo

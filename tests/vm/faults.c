@@ -68,8 +68,6 @@
 #endif
 #include <limits.h>
 #include <pthread.h>
-#include <setjmp.h>
-#include <stdarg.h>
 #include <time.h>
 
 #include "vmtest.h"
@@ -91,10 +89,6 @@ struct fdev {
 
 static struct fdev T;
 
-static const char *cur_case = "setup";
-static const char *cur_step = "";
-static jmp_buf case_jmp;
-static bool in_case;
 static uint64_t tag_counter = 1;
 
 /* figures, over all cases */
@@ -103,57 +97,6 @@ static unsigned long n_verified; /* acknowledged appends/writes read back */
 static unsigned long n_partial;  /* writes the device applied in part */
 static unsigned long n_checks;   /* comparisons with BLKREPORTZONE */
 static unsigned long n_relearns, n_retried;
-
-__attribute__((noreturn, format(printf, 2, 3)))
-static void fail(int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	printf("FAIL %s [%s: %s] line %d: ", T.path, cur_case, cur_step, line);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	if (in_case)
-		longjmp(case_jmp, 1);
-	exit(1);
-}
-
-#define CHECK(c)                                                             \
-	do {                                                                 \
-		if (!(c))                                                    \
-			fail(__LINE__, "%s", #c);                            \
-	} while (0)
-
-#define CHECK_RET(expr, want)                                                \
-	do {                                                                 \
-		long long r_ = (long long)(expr), w_ = (long long)(want);    \
-		if (r_ != w_)                                                \
-			fail(__LINE__, "%s = %s, want %s", #expr,            \
-			     vm_errname(r_), vm_errname(w_));                \
-	} while (0)
-
-static void step(const char *s)
-{
-	cur_step = s;
-	printf("  %s\n", s);
-	fflush(stdout);
-}
-
-__attribute__((format(printf, 1, 2)))
-static void info(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("    ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
 
 /* ---------------------------------------------------------------- */
 /* zones and views */
@@ -171,13 +114,7 @@ static uint32_t seq_zone(int line, uint32_t i)
 #define ZONE(z) zk_zone_at(__LINE__, (z))
 static struct zk_zone zk_zone_at(int line, uint32_t z)
 {
-	struct zk_zone zone;
-	unsigned int nr = 1;
-	int ret = zk_report(T.zk, zst(z), &zone, &nr);
-
-	if (ret || nr != 1)
-		fail(line, "zk_report(zone %u) = %s", z, vm_errname(ret));
-	return zone;
+	return vm_zk_zone(line, T.zk, zst(z), z);
 }
 
 #define DZONE(z) dev_zone_at(__LINE__, (z))
@@ -1079,12 +1016,7 @@ static void case_conventional(void)
 	free(buf);
 }
 
-struct tcase {
-	const char *name;
-	void (*fn)(void);
-};
-
-static const struct tcase cases[] = {
+static const struct vm_case cases[] = {
 	{ "write", case_write },
 	{ "partial", case_partial },
 	{ "partial_queue", case_partial_queue },
@@ -1101,6 +1033,7 @@ static void setup(const char *name, const char *path)
 	struct stat sb;
 
 	snprintf(T.path, sizeof(T.path), "%s", path);
+	vm_h.dev = T.path;
 	snprintf(T.bbpath, sizeof(T.bbpath),
 		 "/sys/kernel/config/nullb/%s/badblocks", name);
 	CHECK_RET(zk_open(T.path, 0, &T.zk), 0);
@@ -1141,22 +1074,17 @@ static void other_zone_works(void)
 	APPEND_OK(z, 16 * KiB);
 }
 
-static bool run_case(const struct tcase *c)
+/* a case, from and back to no bad blocks and every zone reset */
+static void case_body(const void *arg)
 {
-	bool ok = false;
+	const struct vm_case *c = arg;
 
-	in_case = true;
-	if (!setjmp(case_jmp)) {
-		bb_clear_all();
-		reset_all();
-		c->fn();
-		other_zone_works();
-		bb_clear_all();
-		reset_all();
-		ok = true;
-	}
-	in_case = false;
-	return ok;
+	bb_clear_all();
+	reset_all();
+	c->fn();
+	other_zone_works();
+	bb_clear_all();
+	reset_all();
 }
 
 /* back to a known state after a failed case */
@@ -1170,18 +1098,6 @@ static void recover_device(void)
 		printf("FAIL %s: cannot bring the device back\n", T.path);
 		exit(1);
 	}
-}
-
-static bool wanted(const char *only, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (!only)
-		return true;
-	for (const char *p = only; (p = strstr(p, name)); p += n)
-		if ((p == only || p[-1] == ',') && (p[n] == ',' || !p[n]))
-			return true;
-	return false;
 }
 
 static double now_s(void)
@@ -1211,16 +1127,14 @@ int main(int argc, char **argv)
 	setup(argv[optind], argv[optind + 1]);
 	recover_device();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const struct tcase *c = &cases[i];
+		const struct vm_case *c = &cases[i];
 		double c0 = now_s();
 		bool ok;
 
-		if (!wanted(only, c->name))
+		if (!vm_case_wanted(only, c->name))
 			continue;
-		cur_case = c->name;
-		cur_step = "start";
 		printf("case %s\n", c->name);
-		ok = run_case(c);
+		ok = vm_run_case(c->name, case_body, c);
 		printf("case %s: %s (%.1f s)\n", c->name, ok ? "PASS" : "FAIL",
 		       now_s() - c0);
 		if (ok) {

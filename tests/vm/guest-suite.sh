@@ -22,7 +22,7 @@ result() { # TEST DEVICE STATUS DETAIL...
 now() { cut -d' ' -f1 /proc/uptime; }
 secs() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }'; }
 
-# ---- conformance on every real device (and a 512-byte-block null_blk) ----
+# ---- conformance on every real device (and a 512-byte-block null_blk, zloop, scsi_debug) ----
 conformance_on() { # NAME DEV
 	t0=$(now)
 	conformance "$2" > "$OUT/conformance-$1.log" 2>&1
@@ -50,6 +50,35 @@ if [ -n "$dev512" ]; then
 	nullb-cfs -d zk512
 else
 	result conformance nullb512 FAIL "could not make the configfs device"
+fi
+
+# ---- zloop (Linux 6.15 on; out of tree for Debian's 7.2): conformance, blkdev_test ----
+# 256 MiB, 16 MiB zones of 12 MiB capacity, 2 conventional, max open 4 (zloop has no
+# active limit), 4 KiB blocks (the tmpfs its zone files are on), O_DIRECT zone files.
+ZLOOP="capacity_mb=256 zone_size_mb=16 zone_capacity_mb=12 conv_zones=2 max_open_zones=4"
+kmajmin=$(echo "$KERNEL" | awk -F. '{ printf "%d", $1 * 1000 + $2 }')
+if dev=$(zloop-dev 0 $ZLOOP 2> "$OUT/zloop-dev.log"); then
+	conformance_on zloop0 "$dev"
+	t0=$(now)
+	blkdev_test "$dev" > "$OUT/blkdev_test-zloop0.log" 2>&1
+	st=$?
+	grep -E '^FAIL|merged' "$OUT/blkdev_test-zloop0.log" | sed 's/^/suite-guest: blkdev_test: /'
+	result blkdev_test zloop0 "$([ $st = 0 ] && echo PASS || echo FAIL)" "[$(secs "$t0") s]"
+	zloop-dev -d 0
+elif [ "$kmajmin" -ge 6015 ]; then
+	result conformance zloop0 FAIL "no zloop device on $KERNEL: $(cat "$OUT/zloop-dev.log")"
+else
+	log "no zloop on $KERNEL (Linux 6.15 on): zloop tests left out"
+fi
+
+# ---- a SCSI ZBC host-managed disk (scsi_debug, 512e): conformance ----
+# 256 MiB, 16 MiB zones, 2 conventional, max open 4, 512-byte logical and 4 KiB
+# physical blocks (scsi-zbc's defaults).
+if dev=$(scsi-zbc 2> "$OUT/scsi-zbc.log"); then
+	conformance_on scsi_zbc "$dev"
+	scsi-zbc -d
+else
+	result conformance scsi_zbc FAIL "no scsi_debug ZBC disk: $(cat "$OUT/scsi-zbc.log")"
 fi
 
 # ---- differential: emulated device vs null_blk through zonekit vs raw ----

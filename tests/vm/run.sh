@@ -4,12 +4,17 @@
 #   tests/vm/run.sh [options] -- SCRIPT [FILE...]    SCRIPT becomes the guest's /mnt/run.sh
 #   tests/vm/run.sh [options] -- DIR                 DIR's files are shared; DIR/run.sh runs
 # Options:
-#   --kernel KVER    6.1 | 6.12 | an ABI set up by setup.sh (default: $ZKVM_KERNEL or 6.12)
+#   --kernel KVER    6.1 | 6.12 | 7.2 | an ABI set up by setup.sh (default: $ZKVM_KERNEL or 6.12)
 #   --nullb PARAMS   null_blk module parameters, comma-separated, or "off"
 #                    (default: zoned=1,zone_size=64,zone_capacity=48,zone_nr_conv=4,
 #                     zone_max_open=4,zone_max_active=6,memory_backed=1,gb=1,bs=4096)
 #   --cfs NAME:A=V,...  also make a null_blk through configfs (repeatable; see nullb-cfs)
 #   --no-zns         no NVMe ZNS namespace
+#   --zloop ID:OPT=V,...  also make /dev/zloopID (repeatable; see zloop-dev), e.g.
+#                    0:capacity_mb=256,zone_size_mb=16,zone_capacity_mb=12,conv_zones=2,max_open_zones=4
+#   --scsi [P=V,...]  also make a scsi_debug disk (see scsi-zbc: by default ZBC
+#                    host-managed, 512-byte logical, 4 KiB physical blocks); "--scsi 1"
+#                    for the defaults
 #   --timeout SEC    kill the guest after SEC seconds (default 300)
 #   --out DIR        where to leave console.log and the guest's /mnt/out (default: new temp dir)
 #   --append WORDS   more kernel command line
@@ -21,7 +26,7 @@ set -Eeuo pipefail
 trap 'echo "run.sh: ERROR: command failed at line $LINENO (exit $?)" >&2; exit 125' ERR
 D=$(cd "$(dirname "$0")" && pwd)
 CACHE=${ZKVM_CACHE:-$D/.cache}
-KVER=${ZKVM_KERNEL:-6.12} NULLB='' CFS='' ZNS=1 TIMEOUT=300 OUT='' APPEND='' QUIET=''
+KVER=${ZKVM_KERNEL:-6.12} NULLB='' CFS='' ZLOOP='' SCSI='' ZNS=1 TIMEOUT=300 OUT='' APPEND='' QUIET=''
 die() { echo "run.sh: ERROR: $*" >&2; exit 125; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -29,6 +34,8 @@ while [ $# -gt 0 ]; do
 	--nullb) NULLB=$2; shift ;;
 	--cfs) CFS=${CFS:+$CFS;}$2; shift ;;
 	--no-zns) ZNS= ;;
+	--zloop) ZLOOP=${ZLOOP:+$ZLOOP;}$2; shift ;;
+	--scsi) SCSI=$2; shift ;;
 	--timeout) TIMEOUT=$2; shift ;;
 	--out) OUT=$2; shift ;;
 	--append) APPEND=$2; shift ;;
@@ -45,7 +52,7 @@ K=$CACHE/$KVER
 	die "kernel $KVER is not set up: run tests/vm/setup.sh $KVER"
 KERNEL=$K/vmlinuz
 [ ! -f "$K/vmlinux" ] || KERNEL=$K/vmlinux # faster to boot, see setup.sh
-case $NULLB$CFS in *' '*) die "--nullb/--cfs: use commas, not spaces" ;; esac
+case $NULLB$CFS$ZLOOP$SCSI in *' '*) die "--nullb/--cfs/--zloop/--scsi: use commas, not spaces" ;; esac
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/zkvm.XXXXXX")
 trap 'rm -rf "$T"' EXIT
@@ -66,7 +73,7 @@ fi
 # initramfs: the kernel unpacks both, and edits to init need no re-run of setup.sh.
 mkdir -p "$T/extra/bin"
 install -m 755 "$D/init" "$T/extra/init"
-install -m 755 "$D/nullb-cfs" "$T/extra/bin/nullb-cfs"
+for f in nullb-cfs zloop-dev scsi-zbc; do install -m 755 "$D/$f" "$T/extra/bin/$f"; done
 (cd "$T/extra" && find . | cpio -o -H newc --quiet | gzip -1) > "$T/extra.cpio.gz"
 cat "$K/initramfs.cpio.gz" "$T/extra.cpio.gz" > "$T/initrd"
 
@@ -76,6 +83,8 @@ cat "$K/initramfs.cpio.gz" "$T/extra.cpio.gz" > "$T/initrd"
 CMDLINE="console=ttyS0 loglevel=3 oops=panic panic=-1 zk_zns=${ZNS:-0}"
 [ -z "$NULLB" ] || CMDLINE="$CMDLINE zk_nullb=$NULLB"
 [ -z "$CFS" ] || CMDLINE="$CMDLINE zk_cfs=$CFS"
+[ -z "$ZLOOP" ] || CMDLINE="$CMDLINE zk_zloop=$ZLOOP"
+[ -z "$SCSI" ] || CMDLINE="$CMDLINE zk_scsi=$SCSI"
 # TCG, not KVM: /dev/kvm exists on these machines but guests fail on it ("KVM
 # internal error", MSR 0x10a) with every -cpu model tried.  ZKVM_MEM: guest memory.
 QEMU=(qemu-system-x86_64 -machine q35 -accel "tcg,thread=${ZKVM_TCG_THREAD:-single}" -cpu max -smp 2 -m "${ZKVM_MEM:-1G}"

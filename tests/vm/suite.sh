@@ -2,17 +2,18 @@
 # SPDX-License-Identifier: MIT
 # The real-device test suite (scripts/test.sh runs it): for each guest kernel, one boot of
 # the QEMU test VM with null_blk (/dev/nullb0) and NVMe ZNS (/dev/nvme0n1), running
-#   conformance   the unit tests' cases on nullb0, nvme0n1 and a 512-byte-block null_blk,
-#                 zonekit's view compared with BLKREPORTZONE after every step
+#   conformance   the unit tests' cases on nullb0, nvme0n1, a 512-byte-block null_blk, a
+#                 scsi_debug ZBC disk (512e) and, on 7.2, a zloop device, zonekit's view
+#                 compared with BLKREPORTZONE after every step
 #   concurrent    (part of conformance) 8 threads appending to one zone and to several,
 #                 and queues; byte for byte; merged writes counted
 #   differential  a seeded 10 000-op script on the emulated device, on null_blk through
 #                 zonekit and on null_blk raw, compared op by op
 #   faults        failed writes: a configfs null_blk with bad blocks (badblocks), zonekit's
 #                 recovery checked against BLKREPORTZONE and every append read back
-#   blkdev_test   the Linux backend's own tests (tests/vm/blkdev)
+#   blkdev_test   the Linux backend's own tests (tests/vm/blkdev), and on zloop (7.2)
 # Environment:
-#   ZKVM_KERNELS  kernels to boot (default "6.12 6.1")
+#   ZKVM_KERNELS  kernels to boot (default "6.12 7.2"; 6.1 is there too: "6.1 6.12 7.2")
 #   ZKVM_SEED     the differential script's seed (default 1); ZKVM_OPS its length (10000)
 #   ZKVM_KEEP=1   keep the work directory (kept anyway when something failed)
 #   BUILD         the meson build directory (default build)
@@ -22,7 +23,7 @@ set -uo pipefail
 D=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$D/../.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
-KERNELS=${ZKVM_KERNELS:-6.12 6.1}
+KERNELS=${ZKVM_KERNELS:-6.12 7.2}
 SEED=${ZKVM_SEED:-1}
 NOPS=${ZKVM_OPS:-10000}
 W=$(mktemp -d "${TMPDIR:-/tmp}/zk-vmsuite.XXXXXX")
@@ -61,7 +62,8 @@ declare -A KSTATUS KSECS
 for k in $KERNELS; do
 	t=$SECONDS
 	say "kernel $k: booting (null_blk + NVMe ZNS), running the suite"
-	"$D/run.sh" -q --kernel "$k" --timeout "${ZKVM_TIMEOUT:-2400}" --out "$W/out-$k" \
+	# 2 GiB: null_blk's and zloop's data and scsi_debug's whole disk are in guest memory
+	ZKVM_MEM=${ZKVM_MEM:-2G} "$D/run.sh" -q --kernel "$k" --timeout "${ZKVM_TIMEOUT:-2400}" --out "$W/out-$k" \
 		-- "$W/share"
 	rc=$?
 	KSECS[$k]=$((SECONDS - t))

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Helpers shared by the VM test programs (conformance.c, differential.c):
- * the device's own view of its zones (BLKREPORTZONE on a block device, the
- * zone files' sizes on an emulated device), normalised to zonekit's
- * contract, the emulated twins of the VM's devices, and data patterns.
- * Header only: each program is one C file linked statically against
- * build/src/libzonekit.a.
+ * Helpers shared by the VM test programs (conformance.c, differential.c,
+ * faults.c, blkdev/blkdev_test.c): the test harness (failures, checks,
+ * steps, cases), the device's own view of its zones (BLKREPORTZONE on a
+ * block device, the zone files' sizes on an emulated device), normalised
+ * to zonekit's contract, the emulated twins of the VM's devices, and data
+ * patterns.  Header only: each program is one C file linked statically
+ * against build/src/libzonekit.a.
  */
 #ifndef ZK_VMTEST_H
 #define ZK_VMTEST_H
@@ -13,7 +14,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <linux/blkzoned.h>
+#include <setjmp.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +32,133 @@
 
 #define KiB ((uint64_t)1024)
 #define MiB (1024 * KiB)
+
+static inline const char *vm_errname(long long r);
+
+/* ---- the test harness ----
+ * A failed check prints "FAIL DEV [CASE: STEP] line N: what" ("FAIL DEV
+ * [STEP] ..." in a program without cases) and ends the case that runs
+ * (vm_run_case) or, outside a case, the program with status 1. */
+
+struct vm_harness {
+	const char *dev;  /* the device under test, named in every failure */
+	const char *kase; /* the case running; NULL: the program has none */
+	const char *step; /* what the case or program is doing */
+	bool in_case;     /* a failure ends the case: longjmp(case_jmp) */
+	jmp_buf case_jmp;
+};
+
+static struct vm_harness vm_h = { .dev = "?", .step = "start" };
+
+__attribute__((noreturn, format(printf, 2, 3)))
+static inline void fail(int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	if (vm_h.kase)
+		printf("FAIL %s [%s: %s] line %d: ", vm_h.dev, vm_h.kase,
+		       vm_h.step, line);
+	else
+		printf("FAIL %s [%s] line %d: ", vm_h.dev, vm_h.step, line);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	if (vm_h.in_case)
+		longjmp(vm_h.case_jmp, 1);
+	exit(1);
+}
+
+#define CHECK(c)                                                             \
+	do {                                                                 \
+		if (!(c))                                                    \
+			fail(__LINE__, "%s", #c);                            \
+	} while (0)
+
+/* A call returning a count or -errno that must give @want. */
+#define CHECK_RET(expr, want)                                                \
+	do {                                                                 \
+		long long r_ = (long long)(expr), w_ = (long long)(want);    \
+		if (r_ != w_)                                                \
+			fail(__LINE__, "%s = %s, want %s", #expr,            \
+			     vm_errname(r_), vm_errname(w_));                \
+	} while (0)
+
+/* Name what comes next: printed indented in a case, after the device's
+ * name in a program without cases. */
+static inline void step(const char *s)
+{
+	vm_h.step = s;
+	if (vm_h.kase)
+		printf("  %s\n", s);
+	else
+		printf("%s: %s\n", vm_h.dev, s);
+	fflush(stdout);
+}
+
+__attribute__((format(printf, 1, 2)))
+static inline void info(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("    ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+struct vm_case {
+	const char *name;
+	void (*fn)(void);
+};
+
+/* Is case @name in the comma-separated list @only (NULL: every case)? */
+static inline bool vm_case_wanted(const char *only, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!only)
+		return true;
+	for (const char *p = only; (p = strstr(p, name)); p += n)
+		if ((p == only || p[-1] == ',') && (p[n] == ',' || !p[n]))
+			return true;
+	return false;
+}
+
+/* Run case @name: @body(@arg), which a failed check ends; true if it
+ * returned. */
+static inline bool vm_run_case(const char *name, void (*body)(const void *),
+			       const void *arg)
+{
+	bool ok = false;
+
+	vm_h.kase = name;
+	vm_h.step = "start";
+	vm_h.in_case = true;
+	if (!setjmp(vm_h.case_jmp)) {
+		body(arg);
+		ok = true;
+	}
+	vm_h.in_case = false;
+	return ok;
+}
+
+/* zonekit's view of zone @z (starting at @ofs); a failure if it has none */
+static inline struct zk_zone vm_zk_zone(int line, struct zk_dev *zk,
+					uint64_t ofs, uint32_t z)
+{
+	struct zk_zone zone;
+	unsigned int nr = 1;
+	int ret = zk_report(zk, ofs, &zone, &nr);
+
+	if (ret || nr != 1)
+		fail(line, "zk_report(zone %u) = %s", z, vm_errname(ret));
+	return zone;
+}
 
 /* ---- emulated twins of the VM's devices (tests/vm/README.md) ---- */
 
@@ -60,6 +191,16 @@ static const struct vm_twin vm_twins[] = {
 	  { .capacity = 256 * MiB, .zone_size = 16 * MiB, .zone_capacity = 16 * MiB,
 	    .nr_conv_zones = 0, .block_size = 512, .max_open = 0, .max_active = 0,
 	    .max_append = 130560 } },
+	{ "zloop", "zloop (7.2): 256 MiB, 16 MiB zones, capacity 12 MiB, 2 conventional, "
+		   "max open 4, no active limit, 4 KiB blocks",
+	  { .capacity = 256 * MiB, .zone_size = 16 * MiB, .zone_capacity = 12 * MiB,
+	    .nr_conv_zones = 2, .block_size = 4096, .max_open = 4, .max_active = 0,
+	    .max_append = 1048576 } },
+	{ "scsi", "scsi_debug ZBC host-managed 512e: 256 MiB, 16 MiB zones, 2 conventional, "
+		  "max open 4, no active limit, 512-byte blocks, max append = zone size",
+	  { .capacity = 256 * MiB, .zone_size = 16 * MiB, .zone_capacity = 16 * MiB,
+	    .nr_conv_zones = 2, .block_size = 512, .max_open = 4, .max_active = 0,
+	    .max_append = 16 * MiB } },
 };
 
 static inline const struct vm_twin *vm_twin_find(const char *name)
@@ -317,6 +458,42 @@ static inline bool vm_is_null_blk(dev_t rdev)
 	if (f)
 		fclose(f);
 	return found;
+}
+
+/* Which kernel driver a zoned disk is: by the disk's name (zloopN, nvmeXnY)
+ * or, for a SCSI disk, the model scsi_debug gives it. */
+enum vm_kind { VM_NULL_BLK, VM_NVME, VM_ZLOOP, VM_SCSI_DEBUG, VM_OTHER_DISK };
+
+static inline enum vm_kind vm_disk_kind(dev_t rdev)
+{
+	char path[160], link[PATH_MAX], model[64] = "";
+	const char *name;
+	ssize_t n;
+	FILE *f;
+
+	if (vm_is_null_blk(rdev))
+		return VM_NULL_BLK;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", major(rdev),
+		 minor(rdev));
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return VM_OTHER_DISK;
+	link[n] = 0;
+	name = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+	if (!strncmp(name, "zloop", 5))
+		return VM_ZLOOP;
+	if (!strncmp(name, "nvme", 4))
+		return VM_NVME;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/device/model",
+		 major(rdev), minor(rdev));
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(model, sizeof(model), f))
+			model[0] = 0;
+		fclose(f);
+	}
+	return strncmp(model, "scsi_debug", 10) ? VM_OTHER_DISK :
+						   VM_SCSI_DEBUG;
 }
 
 static inline int vm_sysfs_u64(dev_t rdev, const char *attr, uint64_t *val)

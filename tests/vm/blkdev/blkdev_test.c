@@ -32,11 +32,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "zonekit.h"
+#include "../vmtest.h"
 #include "device.h" /* d->ops->pwritev, to make the device fail a write */
-
-#define KiB ((uint64_t)1024)
-#define MiB (1024 * KiB)
 
 /* ---- the device under test ---- */
 
@@ -52,45 +49,6 @@ struct tdev {
 	struct blk_zone *rz; /* raw report buffer, nr_zones */
 	struct zk_zone *zz;  /* zonekit report buffer, nr_zones */
 };
-
-static const char *cur_dev = "?";
-static const char *cur_step = "start";
-
-__attribute__((noreturn, format(printf, 2, 3)))
-static void fail(int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "FAIL %s [%s] line %d: ", cur_dev, cur_step, line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-#define CHECK(c)                                                             \
-	do {                                                                 \
-		if (!(c))                                                    \
-			fail(__LINE__, "%s", #c);                            \
-	} while (0)
-
-/* A call returning a count or -errno that must give @want. */
-#define CHECK_RET(expr, want)                                                \
-	do {                                                                 \
-		long long r_ = (long long)(expr), w_ = (long long)(want);    \
-		if (r_ != w_)                                                \
-			fail(__LINE__, "%s = %lld (%s), want %lld (%s)",     \
-			     #expr, r_, zk_strerror((int)r_), w_,            \
-			     zk_strerror((int)w_));                           \
-	} while (0)
-
-static void step(const char *s)
-{
-	cur_step = s;
-	printf("%s: %s\n", cur_dev, s);
-	fflush(stdout);
-}
 
 static void *xmalloc(size_t n)
 {
@@ -154,33 +112,11 @@ static bool pattern_ok(const void *buf, size_t len, uint64_t tag)
 
 static uint64_t sysfs_u64(struct tdev *t, const char *attr)
 {
-	char path[128], buf[64];
-	FILE *f;
+	uint64_t v = 0;
 
-	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/%s",
-		 major(t->rdev), minor(t->rdev), attr);
-	f = fopen(path, "r");
-	if (!f || !fgets(buf, sizeof(buf), f))
-		fail(__LINE__, "cannot read %s", path);
-	fclose(f);
-	return strtoull(buf, NULL, 10);
-}
-
-/* Is @rdev a null_blk disk?  Its major is the one /proc/devices names. */
-static bool is_null_blk(dev_t rdev)
-{
-	FILE *f = fopen("/proc/devices", "r");
-	char line[128], name[64];
-	unsigned int maj;
-	bool found = false;
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%u %63s", &maj, name) == 2 &&
-		    !strcmp(name, "nullb") && maj == major(rdev))
-			found = true;
-	if (f)
-		fclose(f);
-	return found;
+	if (vm_sysfs_u64(t->rdev, attr, &v))
+		fail(__LINE__, "cannot read %s of %s", attr, t->path);
+	return v;
 }
 
 static uint64_t zstart(struct tdev *t, uint32_t z)
@@ -559,6 +495,17 @@ static void test_capacity(struct tdev *t)
 	/* zonekit never sends such a write; make the backend send it, as a
 	 * stale model would, to see what the device leaves. */
 	step("backend write crossing the capacity: error, then re-learn");
+	if (vm_disk_kind(t->rdev) == VM_ZLOOP) {
+		/* zloop (7.2) applies a write across the capacity that reaches
+		 * it as one request, leaving the wp past the capacity (a zloop
+		 * bug: tests/vm/README.md); whether the block layer splits
+		 * this one varies. */
+		printf("  zloop: left out (zloop does not check the zone "
+		       "capacity of a write)\n");
+		CHECK_RET(zk_pwrite(t->zk, u, left, wp), left);
+		verify(t, wp, left, wp);
+		goto full;
+	}
 	ret = t->zk->ops->pwritev(t->zk, z, &iov, 1, wp);
 	bz = raw_zone(t, z);
 	printf("  backend pwritev of 1 MiB with 512 KiB left: %zd; device: "
@@ -777,27 +724,51 @@ struct appender {
 	struct tdev *t;
 	uint64_t zone_start;
 	unsigned int id;
+	unsigned int n; /* appends of this thread, at most APPENDS */
 	struct landing rec[APPENDS];
 	int err;
 };
 
-static void *append_thread(void *arg)
+/* Length of append @i of thread @id: 4 KiB to 64 KiB (within max append)
+ * on any block size, writes long enough for the others to queue up behind
+ * them and be merged. */
+static uint32_t append_len(const struct tdev *t, unsigned int id,
+			   unsigned int i)
 {
-	struct appender *a = arg;
-	/* 4 KiB to 64 KiB (within max append) on any block size: writes long
-	 * enough for the others to queue up behind them and be merged. */
-	uint32_t unit = a->t->info.block_size > 4096 ? a->t->info.block_size :
-						       4096;
-	uint32_t most = (uint32_t)(a->t->info.max_append ?
-				   a->t->info.max_append / unit : 16);
-	void *buf = unaligned_alloc(64 * KiB);
+	uint32_t unit = t->info.block_size > 4096 ? t->info.block_size : 4096;
+	uint32_t most = (uint32_t)(t->info.max_append ?
+				   t->info.max_append / unit : 16);
 
 	if (most > 64 * KiB / unit)
 		most = (uint32_t)(64 * KiB / unit);
-	for (unsigned int i = 0; i < APPENDS && !a->err; i++) {
+	return (1 + (i * 7 + id * 3) % most) * unit;
+}
+
+/* Appends per thread (at most APPENDS) that fit in one zone's capacity
+ * together: 8 x 48 appends take ~13 MiB, more than some devices' zones
+ * hold (zloop with 12 MiB zone capacity). */
+static unsigned int appends_that_fit(const struct tdev *t)
+{
+	for (unsigned int n = APPENDS;; n--) {
+		uint64_t total = 0;
+
+		for (unsigned int id = 0; id < THREADS; id++)
+			for (unsigned int i = 0; i < n; i++)
+				total += append_len(t, id, i);
+		if (total <= t->info.zone_capacity || n == 1)
+			return n;
+	}
+}
+
+static void *append_thread(void *arg)
+{
+	struct appender *a = arg;
+	void *buf = unaligned_alloc(64 * KiB);
+
+	for (unsigned int i = 0; i < a->n && !a->err; i++) {
 		struct landing *l = &a->rec[i];
 
-		l->len = (1 + (i * 7 + a->id * 3) % most) * unit;
+		l->len = append_len(a->t, a->id, i);
 		l->tag = ((uint64_t)a->id << 32) | i;
 		pattern(buf, l->len, l->tag);
 		a->err = zk_append(a->t->zk, a->zone_start, buf, l->len,
@@ -819,7 +790,8 @@ static void test_threads(struct tdev *t)
 	uint32_t z = nth_seq(t, 6);
 	uint64_t start = zstart(t, z), end = start;
 	struct appender *a = calloc(THREADS, sizeof(*a));
-	struct landing *all = xmalloc(THREADS * APPENDS * sizeof(*all));
+	unsigned int n = appends_that_fit(t), total = THREADS * n;
+	struct landing *all = xmalloc(total * sizeof(*all));
 	pthread_t th[THREADS];
 	struct zk_stats before, after;
 	char *data;
@@ -828,17 +800,18 @@ static void test_threads(struct tdev *t)
 	CHECK(a);
 	zk_stats(t->zk, &before);
 	for (unsigned int i = 0; i < THREADS; i++) {
-		a[i] = (struct appender){ .t = t, .zone_start = start, .id = i };
+		a[i] = (struct appender){ .t = t, .zone_start = start, .id = i,
+					  .n = n };
 		CHECK(!pthread_create(&th[i], NULL, append_thread, &a[i]));
 	}
 	for (unsigned int i = 0; i < THREADS; i++) {
 		pthread_join(th[i], NULL);
 		CHECK_RET(a[i].err, 0);
-		memcpy(&all[i * APPENDS], a[i].rec, sizeof(a[i].rec));
+		memcpy(&all[i * n], a[i].rec, n * sizeof(a[i].rec[0]));
 	}
 	zk_stats(t->zk, &after);
-	qsort(all, THREADS * APPENDS, sizeof(*all), landing_cmp);
-	for (unsigned int i = 0; i < THREADS * APPENDS; i++) {
+	qsort(all, total, sizeof(*all), landing_cmp);
+	for (unsigned int i = 0; i < total; i++) {
 		if (all[i].off != end)
 			fail(__LINE__, "append %u landed at +%" PRIu64
 			     ", expected +%" PRIu64, i, all[i].off - start,
@@ -849,16 +822,16 @@ static void test_threads(struct tdev *t)
 	COMPARE(t);
 	data = aligned_buf(end - start);
 	CHECK_RET(zk_pread(t->zk, data, end - start, start), end - start);
-	for (unsigned int i = 0; i < THREADS * APPENDS; i++)
+	for (unsigned int i = 0; i < total; i++)
 		if (!pattern_ok(data + (all[i].off - start), all[i].len,
 				all[i].tag))
 			fail(__LINE__, "data of append %#" PRIx64 " at +%"
 			     PRIu64 " differs", all[i].tag, all[i].off - start);
 	printf("  %u appends, %" PRIu64 " KiB: batches %" PRIu64 ", merged %"
-	       PRIu64 "\n", THREADS * APPENDS, (end - start) / KiB,
+	       PRIu64 "\n", total, (end - start) / KiB,
 	       after.batches - before.batches, after.merged - before.merged);
 	CHECK(after.merged > before.merged);
-	CHECK(after.appends - before.appends == THREADS * APPENDS);
+	CHECK(after.appends - before.appends == total);
 	free(data);
 	free(all);
 	free(a);
@@ -961,7 +934,7 @@ static void tdev_open(struct tdev *t, const char *path)
 
 	memset(t, 0, sizeof(*t));
 	t->path = path;
-	cur_dev = path;
+	vm_h.dev = path;
 	step("open");
 	CHECK_RET(zk_open(path, 0, &t->zk), 0);
 	CHECK_RET(zk_info(t->zk, &t->info), 0);
@@ -969,7 +942,7 @@ static void tdev_open(struct tdev *t, const char *path)
 	t->raw_dio = open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
 	CHECK(t->raw >= 0 && t->raw_dio >= 0 && !fstat(t->raw, &sb));
 	t->rdev = sb.st_rdev;
-	t->null_blk = is_null_blk(t->rdev);
+	t->null_blk = vm_is_null_blk(t->rdev);
 	t->rz = xmalloc(t->info.nr_zones * sizeof(*t->rz));
 	t->zz = xmalloc(t->info.nr_zones * sizeof(*t->zz));
 	test_geometry(t);
@@ -1022,7 +995,7 @@ int main(int argc, char **argv)
 		goto usage;
 	if (!strcmp(argv[1], "--not-zoned")) {
 		for (int i = 2; i < argc; i++) {
-			cur_dev = argv[i];
+			vm_h.dev = argv[i];
 			step("not zoned: zk_open gives -ENODEV");
 			CHECK_RET(zk_open(argv[i], 0, &d), -ENODEV);
 			printf("%s: PASS\n", argv[i]);
