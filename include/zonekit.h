@@ -173,6 +173,15 @@ int zk_flush(struct zk_dev *dev);
  * (another program may have changed zones behind zonekit's back). */
 int zk_resync(struct zk_dev *dev);
 
+/* Emulated device only, not open for writing: what a power cycle does to
+ * zone conditions.  An emulated device keeps which zones are open across a
+ * clean zk_close(), as a real device keeps them whoever opens it; after a
+ * crash, or this, partly written zones are CLOSED and explicitly opened
+ * empty ones EMPTY, as a real device's after a power cycle.  Data and
+ * wps are not touched.  -EBUSY if the device is open for writing,
+ * -EOPNOTSUPP for a block device. */
+int zk_power_cycle(const char *path);
+
 /* Emulated device only: turn the zone starting at @offset read-only
  * (ZK_COND_READONLY) or offline (ZK_COND_OFFLINE), as a worn-out zone of a
  * real device would; ZK_COND_EMPTY brings such a zone back, reset.  Kept

@@ -83,7 +83,7 @@ int main(void)
 
 	t_ctx("reopen");
 	t_dev_reopen(&t, 0);
-	T_ZCHECK(t.dev, z1, ZK_COND_CLOSED, wp);
+	T_ZCHECK(t.dev, z1, ZK_COND_IMP_OPEN, wp);
 	T_ZCHECK(t.dev, z2, ZK_COND_FULL, z2 + ZS);
 	T_ZCHECK(t.dev, last, ZK_COND_FULL, last + LAST_LEN);
 	T_DATA(t.dev, z1, wp - z1, 2);

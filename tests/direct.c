@@ -217,7 +217,7 @@ int main(void)
 
 	t_ctx("the data is there after a reopen without ZK_DIRECT");
 	t_dev_reopen(&t, 0);
-	T_ZCOND(t.dev, z1, ZK_COND_CLOSED);
+	T_ZCOND(t.dev, z1, ZK_COND_IMP_OPEN);
 	T_DATA(t.dev, z1, wp - z1, 1);
 	t_dev_close(&t);
 	return T_EXIT_PASS;

@@ -137,8 +137,8 @@ int main(void)
 
 	t_ctx("back to EMPTY persists");
 	t_dev_reopen(&t, 0);
-	T_ZCHECK(t.dev, z2, ZK_COND_CLOSED, z2 + BS);
-	T_ZCHECK(t.dev, z4, ZK_COND_CLOSED, z4 + BS);
+	T_ZCHECK(t.dev, z2, ZK_COND_IMP_OPEN, z2 + BS);
+	T_ZCHECK(t.dev, z4, ZK_COND_IMP_OPEN, z4 + BS);
 	T_DATA(t.dev, z2, BS, 22);
 	T_DATA(t.dev, z4, BS, 44);
 	check_readonly(z3, ZS, 3);

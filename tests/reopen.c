@@ -1,23 +1,48 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Persistence across zk_close/zk_open: every wp is the same; partly written
- * zones come back CLOSED (like a real device after a power cycle), EMPTY
- * ones EMPTY (also an explicitly opened zone with nothing written), zones
- * written to capacity or finished FULL; the data is all there; and the
- * CLOSED zones hold active slots again.
+ * Persistence across zk_close/zk_open.  Every wp is the same and the data
+ * is all there; zones written to capacity or finished are FULL, EMPTY ones
+ * EMPTY.  After a clean close every zone comes back in the condition it
+ * had (open, explicitly open, closed), as a real device keeps them whoever
+ * opens it, read-write or read-only.  After zk_power_cycle() or a crash (a
+ * child that exits without closing), a real device's view after a power
+ * cycle: partly written zones CLOSED, an explicitly opened empty zone
+ * EMPTY; and the CLOSED zones hold active slots again.
  */
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "testlib.h"
 
 #define ZS (1 * MiB)
 #define BS (4 * KiB)
 #define NZ 12
 
+/* A process that opens the device read-write and dies without closing. */
+static void crash(struct tdev *t)
+{
+	pid_t pid;
+	int status;
+
+	t_dev_close(t);
+	pid = fork();
+	T_ASSERT(pid >= 0);
+	if (!pid) {
+		struct zk_dev *dev;
+
+		_exit(zk_open(t->path, 0, &dev) ? 1 : 0);
+	}
+	T_ASSERT(waitpid(pid, &status, 0) == pid);
+	T_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void)
 {
 	struct zk_geometry geo;
 	struct tdev t;
 	struct {
-		unsigned int cond;   /* expected after reopen */
+		unsigned int cond;   /* expected after a clean reopen */
+		unsigned int cycled; /* ... after a power cycle or crash */
 		uint64_t written;
 	} want[NZ];
 	unsigned int z, round;
@@ -31,58 +56,75 @@ int main(void)
 	/* zone 0 conventional */
 	T_WRITE(t.dev, 0, ZS, 100);
 	/* 1 EMPTY */
-	want[1].cond = ZK_COND_EMPTY;
+	want[1].cond = want[1].cycled = ZK_COND_EMPTY;
 	/* 2 IMP_OPEN */
 	T_WRITE(t.dev, 2 * ZS, 3 * BS, 2);
-	want[2].cond = ZK_COND_CLOSED;
+	want[2].cond = ZK_COND_IMP_OPEN;
+	want[2].cycled = ZK_COND_CLOSED;
 	want[2].written = 3 * BS;
 	/* 3 EXP_OPEN with data */
 	T_OK(zk_zone_op(t.dev, ZK_OP_OPEN, 3 * ZS, ZS));
 	T_APPEND(t.dev, 3 * ZS, 5 * BS, 3, 3 * ZS);
-	want[3].cond = ZK_COND_CLOSED;
+	want[3].cond = ZK_COND_EXP_OPEN;
+	want[3].cycled = ZK_COND_CLOSED;
 	want[3].written = 5 * BS;
 	/* 4 EXP_OPEN, nothing written */
 	T_OK(zk_zone_op(t.dev, ZK_OP_OPEN, 4 * ZS, ZS));
-	want[4].cond = ZK_COND_EMPTY;
+	want[4].cond = ZK_COND_EXP_OPEN;
+	want[4].cycled = ZK_COND_EMPTY;
 	/* 5 CLOSED */
 	T_WRITE(t.dev, 5 * ZS, 7 * BS, 5);
 	T_OK(zk_zone_op(t.dev, ZK_OP_CLOSE, 5 * ZS, ZS));
-	want[5].cond = ZK_COND_CLOSED;
+	want[5].cond = want[5].cycled = ZK_COND_CLOSED;
 	want[5].written = 7 * BS;
 	/* 6 FULL, written to capacity */
 	T_WRITE(t.dev, 6 * ZS, ZS, 6);
-	want[6].cond = ZK_COND_FULL;
+	want[6].cond = want[6].cycled = ZK_COND_FULL;
 	want[6].written = ZS;
 	/* 7 FULL, finished after some data */
 	T_WRITE(t.dev, 7 * ZS, 2 * BS, 7);
 	T_OK(zk_zone_op(t.dev, ZK_OP_FINISH, 7 * ZS, ZS));
-	want[7].cond = ZK_COND_FULL;
+	want[7].cond = want[7].cycled = ZK_COND_FULL;
 	want[7].written = 2 * BS;
 	/* 8 FULL, finished while EMPTY */
 	T_OK(zk_zone_op(t.dev, ZK_OP_FINISH, 8 * ZS, ZS));
-	want[8].cond = ZK_COND_FULL;
+	want[8].cond = want[8].cycled = ZK_COND_FULL;
 	/* 9 reset after being written */
 	T_WRITE(t.dev, 9 * ZS, 9 * BS, 9);
 	T_OK(zk_zone_op(t.dev, ZK_OP_RESET, 9 * ZS, ZS));
-	want[9].cond = ZK_COND_EMPTY;
+	want[9].cond = want[9].cycled = ZK_COND_EMPTY;
 	/* 10 all but one block */
 	T_WRITE(t.dev, 10 * ZS, ZS - BS, 10);
-	want[10].cond = ZK_COND_CLOSED;
+	want[10].cond = ZK_COND_IMP_OPEN;
+	want[10].cycled = ZK_COND_CLOSED;
 	want[10].written = ZS - BS;
 	/* 11 one block */
 	T_APPEND(t.dev, 11 * ZS, BS, 11, 11 * ZS);
-	want[11].cond = ZK_COND_CLOSED;
+	want[11].cond = ZK_COND_IMP_OPEN;
+	want[11].cycled = ZK_COND_CLOSED;
 	want[11].written = BS;
 
-	for (round = 0; round < 3; round++) {
-		t_ctx("reopen %u (%s)", round, round == 1 ? "read-only" : "read-write");
+	/* Rounds: a clean reopen read-write, then read-only, then one after
+	 * zk_power_cycle(), then one after a crash. */
+	for (round = 0; round < 4; round++) {
+		bool cycled = round >= 2;
+
+		t_ctx("reopen %u (%s)", round, (const char *[]){ "read-write",
+		      "read-only", "after zk_power_cycle", "after a crash" }[round]);
+		if (round == 2) {
+			t_dev_close(&t);
+			T_RET(zk_power_cycle(t.path), 0);
+		}
+		if (round == 3)
+			crash(&t);
 		t_dev_reopen(&t, round == 1 ? ZK_RDONLY : 0);
 		T_EQ(t.info.nr_zones, NZ);
 		for (z = 1; z < NZ; z++) {
 			uint64_t wp = want[z].cond == ZK_COND_FULL
 					      ? (z + 1) * ZS
 					      : z * ZS + want[z].written;
-			T_ZCHECK(t.dev, z * ZS, want[z].cond, wp);
+			T_ZCHECK(t.dev, z * ZS, cycled ? want[z].cycled :
+				 want[z].cond, wp);
 			if (want[z].written)
 				T_DATA(t.dev, z * ZS, want[z].written, z);
 			if (want[z].written < ZS)
@@ -107,11 +149,14 @@ int main(void)
 
 	t_ctx("a second reopen keeps what was written after the first");
 	t_dev_reopen(&t, 0);
-	T_ZCHECK(t.dev, 2 * ZS, ZK_COND_CLOSED, 2 * ZS + 4 * BS);
+	T_ZCHECK(t.dev, 2 * ZS, ZK_COND_IMP_OPEN, 2 * ZS + 4 * BS);
 	T_DATA(t.dev, 2 * ZS, 4 * BS, 2);
 	T_ZCHECK(t.dev, 10 * ZS, ZK_COND_FULL, 11 * ZS);
-	T_ZCHECK(t.dev, 1 * ZS, ZK_COND_CLOSED, 1 * ZS + BS);
-	T_ZCHECK(t.dev, 4 * ZS, ZK_COND_EMPTY, 4 * ZS);
+	T_ZCHECK(t.dev, 1 * ZS, ZK_COND_IMP_OPEN, 1 * ZS + BS);
+	T_ZCHECK(t.dev, 4 * ZS, ZK_COND_EXP_OPEN, 4 * ZS);
+
+	t_ctx("zk_power_cycle is refused while the device is open for writing");
+	T_RET(zk_power_cycle(t.path), -EBUSY);
 	t_dev_close(&t);
 
 	/* CLOSED zones found at open hold active slots */
@@ -124,6 +169,8 @@ int main(void)
 	T_WRITE(t.dev, 2 * ZS, BS, 2); /* closes zone 1 (max_open 1) */
 	T_ZCOND(t.dev, 1 * ZS, ZK_COND_CLOSED);
 	T_ZCOND(t.dev, 2 * ZS, ZK_COND_IMP_OPEN);
+	t_dev_close(&t);
+	T_RET(zk_power_cycle(t.path), 0);
 	t_dev_reopen(&t, 0);
 	T_ZCHECK(t.dev, 1 * ZS, ZK_COND_CLOSED, 1 * ZS + BS);
 	T_ZCHECK(t.dev, 2 * ZS, ZK_COND_CLOSED, 2 * ZS + BS);

@@ -109,7 +109,7 @@ int main(void)
 	T_ZCHECK(t.dev, z3, ZK_COND_FULL, z3 + ZS);
 	T_ZCHECK(t.dev, z4, ZK_COND_FULL, z4 + ZS);
 	T_ZCHECK(t.dev, z5, ZK_COND_FULL, z5 + ZS);
-	T_ZCHECK(t.dev, 6 * ZS, ZK_COND_CLOSED, 6 * ZS + ZCAP - BS);
+	T_ZCHECK(t.dev, 6 * ZS, ZK_COND_IMP_OPEN, 6 * ZS + ZCAP - BS);
 	T_ZCHECK(t.dev, 7 * ZS, ZK_COND_EMPTY, 7 * ZS);
 	T_DATA(t.dev, z2, ZCAP, 22);
 	T_DATA(t.dev, z3, ZCAP, 3);

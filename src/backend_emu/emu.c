@@ -61,6 +61,7 @@ static void emu_close(struct zk_dev *d)
 	if (e->snap_fd >= 0)
 		close(e->snap_fd);
 	free((void *)e->unchecked);
+	free(e->open_conds);
 	free(e);
 	d->priv = NULL;
 }
@@ -101,16 +102,18 @@ static int emu_open(struct zk_dev *d, const char *path, unsigned int flags)
 	if (ret)
 		goto fail;
 	snapshot_load(d);
+	open_conds_load(d);
 	return 0;
 fail:
 	emu_close(d);
 	return ret;
 }
 
-/* A sequential zone's condition from its file size.  The open conditions
- * are not on disk: a partly written zone is CLOSED here, as a real
- * device's after a power cycle, and the core's model keeps which zones are
- * open (keeps_conditions = false). */
+/* A sequential zone's condition from its file size.  Which zones are
+ * open is not in the files: a partly written zone is CLOSED here, as a
+ * real device's after a power cycle, and the core's model keeps which
+ * zones are open (keeps_conditions = false); while the device is opened,
+ * the list saved at its last clean close says (open_conds.c). */
 static int seq_zone_state(struct zk_dev *d, uint32_t z, uint64_t size,
 			  struct zk_zone_state *st)
 {
@@ -129,6 +132,7 @@ static int seq_zone_state(struct zk_dev *d, uint32_t z, uint64_t size,
 		st->cond = ZK_COND_EMPTY;
 	else
 		st->cond = ZK_COND_CLOSED;
+	st->cond = (uint8_t)open_conds_of(d, z, size, cap, st->cond);
 	return 0;
 }
 
@@ -203,6 +207,22 @@ static int emu_zone_op(struct zk_dev *d, enum zk_op op, uint32_t z)
 	return ret;
 }
 
+/* Every zone has been learnt: what only opening needed goes, and the
+ * files that must not outlive this session's writes are deleted. */
+static int emu_learnt(struct zk_dev *d)
+{
+	int ret = snapshot_forget(d);
+
+	return ret ? ret : open_conds_forget(d);
+}
+
+/* A clean close of a writable device: what the next open may trust. */
+static void emu_save(struct zk_dev *d, zk_state_fn *state)
+{
+	snapshot_save(d, state);
+	open_conds_save(d, state);
+}
+
 const struct zk_backend_ops zk_emu_ops = {
 	.kind = ZK_BACKEND_EMULATED,
 	.name = "emulated",
@@ -216,8 +236,8 @@ const struct zk_backend_ops zk_emu_ops = {
 	.io_get = emu_io_get,
 	.io_put = emu_io_put,
 	.rewind = emu_rewind,
-	.learnt = snapshot_forget,
-	.save = snapshot_save,
+	.learnt = emu_learnt,
+	.save = emu_save,
 	.set_cond = emu_set_cond,
 	.keeps_conditions = false,
 };

@@ -12,6 +12,7 @@
  *   fd_cache.c   zone files opened lazily through a cache of descriptors
  *   layout.c     file names and the small metadata files
  *   marks.c      read-only and offline zones ("conditions")
+ *   open_conds.c which zones are open, across a clean close ("open-zones")
  *   snapshot.c   the wp snapshot of large devices ("wp-snapshot")
  *   create.c     zk_create()
  */
@@ -29,6 +30,7 @@
 #define GEOMETRY_FILE "geometry"
 #define SNAPSHOT_FILE "wp-snapshot"
 #define CONDITIONS_FILE "conditions"
+#define OPEN_ZONES_FILE "open-zones"
 #define NAME_MAX_LEN 32
 
 /* A cached descriptor (fd_cache.c). */
@@ -63,6 +65,9 @@ struct emu {
 	int snap_fd;             /* -1: none */
 	bool from_snapshot;
 	_Atomic uint64_t *unchecked;
+	/* While the device is being opened: per zone, the open condition it
+	 * had at the last clean close (0: none), or NULL. */
+	uint8_t *open_conds;
 };
 
 static inline struct emu *emu_of(struct zk_dev *d) { return d->priv; }
@@ -85,6 +90,13 @@ void mark_dirty(struct emu *e, uint32_t z);
 /* marks.c */
 int marks_load(struct zk_dev *d);
 int emu_set_cond(struct zk_dev *d, uint32_t z, unsigned int cond);
+
+/* open_conds.c */
+void open_conds_load(struct zk_dev *d);
+unsigned int open_conds_of(struct zk_dev *d, uint32_t z, uint64_t size,
+			   uint64_t cap, unsigned int cond);
+int open_conds_forget(struct zk_dev *d);
+void open_conds_save(struct zk_dev *d, zk_state_fn *state);
 
 /* snapshot.c */
 void snapshot_load(struct zk_dev *d);

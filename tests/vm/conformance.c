@@ -1551,8 +1551,8 @@ static void case_capacity(void)
 	ZC(d, ZK_COND_FULL, sd + zs);
 	CHECK(WP(e) == se + cap - bs);
 	info("zone %u after reopen: %s", e, vm_condname(COND(e)));
-	if (T.emu)
-		ZC(e, ZK_COND_CLOSED, se + cap - bs);
+	if (T.emu) /* kept across a clean close, as a device keeps it */
+		ZC(e, ZK_COND_IMP_OPEN, se + cap - bs);
 	DATA_SAMPLE(a);
 	DATA_SAMPLE(b);
 	DATA_SAMPLE(c);
@@ -1720,18 +1720,22 @@ static void case_conventional(void)
 
 /* ---- persistence across zk_close/zk_open (reopen.c) ---- */
 
-static void check_after_reopen(struct zk_zone *was, unsigned int flags)
+/* @cycled: the emulated device went through zk_power_cycle() */
+static void check_after_reopen(struct zk_zone *was, unsigned int flags,
+			       bool cycled)
 {
 	for (uint32_t z = T.nconv; z < T.nz; z++) {
 		struct zk_zone now = ZONE(z);
 
 		CHECK(now.wp == was[z].wp);
 		if (T.emu) {
-			/* zonekit's own rule: partly written zones come back
-			 * CLOSED, empty ones EMPTY */
+			/* A clean close keeps every condition, as a device
+			 * does; after a power cycle partly written zones come
+			 * back CLOSED, empty ones EMPTY. */
 			unsigned int want = was[z].cond;
 
-			if (want == ZK_COND_IMP_OPEN || want == ZK_COND_EXP_OPEN)
+			if (cycled && (want == ZK_COND_IMP_OPEN ||
+				       want == ZK_COND_EXP_OPEN))
 				want = now.wp == now.start ? ZK_COND_EMPTY :
 							     ZK_COND_CLOSED;
 			ZC(z, want, was[z].wp);
@@ -1781,16 +1785,23 @@ static void case_reopen(void)
 	OP(ZK_OP_OPEN, d);                    /* EXP_OPEN, nothing written */
 	(void)a;                              /* EMPTY */
 	SYNC();
-	for (int round = 0; round < 3; round++) {
+	for (int round = 0; round < 4; round++) {
 		unsigned int flags = round == 1 ? ZK_RDONLY : 0;
+		bool cycle = round == 3 && T.emu;
 
-		snprintf(label, sizeof(label), "close and reopen %s",
-			 flags ? "read-only" : "read-write");
+		snprintf(label, sizeof(label), "close and reopen %s%s",
+			 flags ? "read-only" : "read-write",
+			 cycle ? ", after zk_power_cycle" : "");
 		step(label);
 		nr = T.nz;
 		CHECK_RET(zk_report(T.zk, 0, was, &nr), 0);
+		if (cycle) {
+			zk_close(T.zk);
+			T.zk = NULL;
+			CHECK_RET(zk_power_cycle(T.path), 0);
+		}
 		reopen(flags);
-		check_after_reopen(was, flags);
+		check_after_reopen(was, flags, cycle);
 	}
 	step("writing on after reopen");
 	/* free active slots whatever the device kept open */
@@ -1811,7 +1822,7 @@ static void case_reopen(void)
 	nr = T.nz;
 	CHECK_RET(zk_report(T.zk, 0, was, &nr), 0);
 	reopen(0);
-	check_after_reopen(was, 0);
+	check_after_reopen(was, 0, false);
 	DATA_SAMPLE(j);
 
 	if (T.ma) {
