@@ -372,6 +372,19 @@ static bool drive_for(const struct zk_dev *d, const struct zk_req *h,
 	return true;
 }
 
+/* Does the head @h go out from this context now?  An owner issues its own
+ * requests.  A synchronous caller issues while its own request @self is
+ * still queued, the requests ahead of it too (they go first in any case,
+ * and the zone passes to a synchronous caller before an owner, so that it
+ * never waits for an owner to take the zone up: plug_hand). */
+static bool may_issue(const struct zk_owner *drv, const struct zk_req *self,
+		      const struct zk_req *h)
+{
+	if (drv)
+		return h->owner == drv;
+	return !atomic_load_explicit(&self->done, memory_order_relaxed);
+}
+
 void engine_drive(struct zk_dev *d, struct zone_plug *p, struct zk_owner *drv,
 		  struct zk_req *self)
 {
@@ -382,8 +395,7 @@ void engine_drive(struct zk_dev *d, struct zone_plug *p, struct zk_owner *drv,
 	while (p->head) {
 		struct zk_req *h = p->head;
 
-		if ((h->owner != drv || (!drv && h != self)) &&
-		    !drive_for(d, h, drv, &extra)) {
+		if (!may_issue(drv, self, h) && !drive_for(d, h, drv, &extra)) {
 			plug_hand(d, p);
 			return;
 		}

@@ -346,7 +346,7 @@ static void ring_poll(struct zk_queue *q)
  * queue.  Drive what was handed to us, else wait a little for the ring. */
 #define PROGRESS_WAIT_NS 50000000LL
 
-static bool ring_progress(struct zk_owner *o)
+static bool ring_progress(struct zk_owner *o, struct zk_mutex *lock)
 {
 	struct zk_queue *q = zkq_of(o);
 	struct ring *rg = ring_of(q);
@@ -355,12 +355,14 @@ static bool ring_progress(struct zk_owner *o)
 
 	if (!zkq_used_here(q))
 		return false;
-	if (zkq_run_kicks(q))
-		return true;
-	io_uring_submit(&rg->ring);
-	if (!reap_ring(q))
-		io_uring_wait_cqe_timeout(&rg->ring, &cqe, &ts);
-	reap_ring(q);
+	zk_unlock(lock);
+	if (!zkq_run_kicks(q)) {
+		io_uring_submit(&rg->ring);
+		if (!reap_ring(q))
+			io_uring_wait_cqe_timeout(&rg->ring, &cqe, &ts);
+		reap_ring(q);
+	}
+	zk_lock(lock);
 	return true;
 }
 

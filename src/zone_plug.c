@@ -133,20 +133,8 @@ void plug_wait(struct zk_dev *d, struct zone_plug *p, pthread_cond_t *cv)
 	struct zk_owner *o = p->waits_on;
 
 	p->refs++;
-	if (o && o->ops->progress) {
-		zk_unlock(lock);
-		if (o->ops->progress(o)) {
-			zk_lock(lock);
-			p->refs--;
-			return;
-		}
-		zk_lock(lock);
-		if (p->waits_on != o) { /* moved on meanwhile: look again */
-			p->refs--;
-			return;
-		}
-	}
-	zk_cond_wait(cv, lock);
+	if (!o || !o->ops->progress || !o->ops->progress(o, lock))
+		zk_cond_wait(cv, lock);
 	p->refs--;
 }
 

@@ -70,11 +70,13 @@ struct zk_owner_ops {
 	enum zk_issue (*issue)(struct zk_owner *o, struct zk_dev *d,
 			       struct zone_plug *p);
 	/* Optional: a thread waits for a zone that waits for this owner (its
-	 * batch in flight, or the zone handed to it): if the calling thread
-	 * may act for the owner (it is the thread using it), make its work go
-	 * on (reap what finished, drive what was handed to it) and return
-	 * true; else false.  No lock held. */
-	bool (*progress)(struct zk_owner *o);
+	 * batch in flight, or the zone handed to it), holding the zone's
+	 * @lock.  If the calling thread may act for the owner (it is the
+	 * thread using it), drop @lock, make the owner's work go on (reap
+	 * what finished, drive what was handed to it), take @lock again and
+	 * return true; else return false, the lock held throughout (so that
+	 * no wake-up can come unseen between the look and a sleep). */
+	bool (*progress)(struct zk_owner *o, struct zk_mutex *lock);
 };
 
 struct zk_owner {

@@ -205,6 +205,7 @@ static struct {
 	pthread_t tid;
 	bool armed, running;
 	double deadline;
+	void (*dump)(FILE *out);
 	char state[T_STATE_SLOTS][128];
 } wd = { .lock = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
@@ -255,6 +256,8 @@ static void *watchdog_main(void *arg)
 					fprintf(stderr, "  thread %u: %s\n", i,
 						wd.state[i]);
 			pthread_mutex_unlock(&wd.lock);
+			if (wd.dump)
+				wd.dump(stderr);
 			dump_stacks();
 			fflush(stderr);
 			rm_tmpdirs(); /* not exit(): its handlers may wait for the hung */
@@ -284,6 +287,11 @@ void t_watchdog_start(double secs)
 	if (pthread_create(&wd.tid, NULL, watchdog_main, NULL))
 		T_FAIL("pthread_create: watchdog");
 	wd.running = true;
+}
+
+void t_watchdog_dump(void (*dump)(FILE *out))
+{
+	wd.dump = dump;
 }
 
 void t_watchdog_stop(void)

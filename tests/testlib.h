@@ -247,6 +247,9 @@ uint64_t t_recs_verify_at(const char *file, int line, struct zk_dev *dev,
  * says where each thread was, never a hang of the test run. */
 void t_watchdog_start(double secs);
 void t_watchdog_stop(void);
+/* Also call @dump when the watchdog fires (what the test knows of the
+ * library's state, printed without locks). */
+void t_watchdog_dump(void (*dump)(FILE *out));
 /* What thread slot @slot (0..T_STATE_SLOTS-1) is doing now, for the
  * watchdog's report ("append zone 3", "reap"...). */
 #define T_STATE_SLOTS 64
