@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -71,8 +72,8 @@ int data_source_open(const char *cmd, struct data_source *src,
 		return cli_fail(cmd, -EINVAL, "%s: no data (0 bytes)", what);
 	if (block_size && src->size % block_size)
 		return cli_fail(cmd, -EINVAL,
-				"%s: %llu bytes is not a multiple of the block size (%u)",
-				what, (unsigned long long)src->size,
+				"%s: %" PRIu64 " bytes is not a multiple of the block size (%u)",
+				what, src->size,
 				block_size);
 	return 0;
 }

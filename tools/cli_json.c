@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "cli_json.h"
 
+#include <inttypes.h>
+
 void json_init(struct json_writer *w, FILE *out, int pretty_depth)
 {
 	w->out = out;
@@ -95,7 +97,7 @@ void json_end_array(struct json_writer *w)
 void json_u64(struct json_writer *w, const char *key, uint64_t v)
 {
 	begin_member(w, key);
-	fprintf(w->out, "%llu", (unsigned long long)v);
+	fprintf(w->out, "%" PRIu64, v);
 }
 
 void json_string(struct json_writer *w, const char *key, const char *s)

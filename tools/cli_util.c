@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,9 +243,9 @@ const char *format_size_exact(uint64_t v, char *buf, size_t size)
 		unit++;
 	}
 	if (unit < 0)
-		snprintf(buf, size, "%llu", (unsigned long long)v);
+		snprintf(buf, size, "%" PRIu64, v);
 	else
-		snprintf(buf, size, "%llu%c", (unsigned long long)v,
+		snprintf(buf, size, "%" PRIu64 "%c", v,
 			 units[unit]);
 	return buf;
 }

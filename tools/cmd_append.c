@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* zonekit append: one zone append; prints where the data landed. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -10,14 +11,12 @@
 #include "cli_json.h"
 #include "commands.h"
 
-typedef unsigned long long ull;
-
 static void print_landed(uint64_t landed, uint64_t len, bool json)
 {
 	struct json_writer w;
 
 	if (!json) {
-		printf("%llu\n", (ull)landed);
+		printf("%" PRIu64 "\n", landed);
 		return;
 	}
 	json_init(&w, stdout, 0);
@@ -42,8 +41,8 @@ static int append_data(struct cli_dev *d, uint64_t zone_start,
 		return fail_append(d, zone_start, src->size, -EIO);
 	buf = src->size <= SIZE_MAX ? malloc((size_t)src->size) : NULL;
 	if (!buf)
-		return cli_fail(d->cmd, -ENOMEM, "cannot allocate %llu bytes",
-				(ull)src->size);
+		return cli_fail(d->cmd, -ENOMEM, "cannot allocate %" PRIu64 " bytes",
+				src->size);
 	ret = data_source_fill(src, buf, (size_t)src->size);
 	if (ret < 0) {
 		free(buf);

@@ -9,6 +9,7 @@
  * as are conventional, full, read-only and offline zones.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +18,6 @@
 #include "cli_explain.h"
 #include "cli_progress.h"
 #include "commands.h"
-
-typedef unsigned long long ull;
 
 #define FILL_CHUNK (1u << 20) /* a multiple of any block size */
 #define DEFAULT_PATTERN 0xa5
@@ -136,8 +135,8 @@ static int fill_zone(const struct zk_zone *z, void *ctx)
 		}
 		if ((size_t)n != len) {
 			cli_fail(f->d->cmd, -EIO,
-				 "short write at 0x%llx: %zd of %zu bytes",
-				 (ull)pos, n, len);
+				 "short write at 0x%" PRIx64 ": %zd of %zu bytes",
+				 pos, n, len);
 			return -ECANCELED;
 		}
 		pos += len;
@@ -152,15 +151,15 @@ static void print_summary(const struct fill_ctx *f)
 {
 	char size[SIZE_BUF_LEN];
 
-	printf("filled %llu zone%s: %llu bytes (%s) written",
-	       (ull)f->zones_written, f->zones_written == 1 ? "" : "s",
-	       (ull)f->written, format_size_exact(f->written, size, sizeof(size)));
+	printf("filled %" PRIu64 " zone%s: %" PRIu64 " bytes (%s) written",
+	       f->zones_written, f->zones_written == 1 ? "" : "s",
+	       f->written, format_size_exact(f->written, size, sizeof(size)));
 	if (f->zones_at_level)
-		printf("; %llu already at or past their level",
-		       (ull)f->zones_at_level);
+		printf("; %" PRIu64 " already at or past their level",
+		       f->zones_at_level);
 	if (f->zones_skipped)
-		printf("; %llu not writable (conventional, full, read-only or offline)",
-		       (ull)f->zones_skipped);
+		printf("; %" PRIu64 " not writable (conventional, full, read-only or offline)",
+		       f->zones_skipped);
 	printf("\n");
 }
 
@@ -224,11 +223,11 @@ static int parse_zones(struct cli_dev *d, const struct cli_command *cmd,
 		goto bad;
 	}
 	if (b < a)
-		return cli_usage_error(cmd, "invalid --zones '%s': %llu comes after %llu",
-				       text, (ull)a, (ull)b);
+		return cli_usage_error(cmd, "invalid --zones '%s': %" PRIu64 " comes after %" PRIu64,
+				       text, a, b);
 	if (b >= nr)
-		return cli_usage_error(cmd, "invalid --zones '%s': the device has zones 0 to %llu",
-				       text, (ull)(nr - 1));
+		return cli_usage_error(cmd, "invalid --zones '%s': the device has zones 0 to %" PRIu64,
+				       text, nr - 1);
 	o->first = a;
 	o->count = b - a + 1;
 	return 0;
@@ -246,9 +245,9 @@ static int range_zones(struct cli_dev *d, struct fill_opts *o)
 		o->len = 1;
 	if (!o->len || range_past_end(d, o->offset, o->len))
 		return cli_fail(d->cmd, -EINVAL,
-				"range 0x%llx+0x%llx: empty or past the end of the device (0x%llx)",
-				(ull)o->offset, (ull)o->len,
-				(ull)d->info.capacity);
+				"range 0x%" PRIx64 "+0x%" PRIx64 ": empty or past the end of the device (0x%" PRIx64 ")",
+				o->offset, o->len,
+				d->info.capacity);
 	end = o->offset + o->len;
 	o->first = o->offset / zs;
 	o->count = (end + zs - 1) / zs - o->first;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* zonekit info: the geometry of a device and how many zones are in each
  * condition. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -8,8 +9,6 @@
 #include "cli_json.h"
 #include "cli_progress.h"
 #include "commands.h"
-
-typedef unsigned long long ull;
 
 /* Every condition, in the order they are listed. */
 static const unsigned int all_conds[] = {
@@ -81,9 +80,9 @@ static void print_size_line(const char *label, uint64_t v)
 
 	format_size_exact(v, short_form, sizeof(short_form));
 	if (v >= 1024 && !(v & 1023))
-		printf("%-15s %llu (%s)\n", label, (ull)v, short_form);
+		printf("%-15s %" PRIu64 " (%s)\n", label, v, short_form);
 	else
-		printf("%-15s %llu\n", label, (ull)v);
+		printf("%-15s %" PRIu64 "\n", label, v);
 }
 
 static void print_limit_line(const char *label, uint64_t v, bool is_size)
@@ -93,7 +92,7 @@ static void print_limit_line(const char *label, uint64_t v, bool is_size)
 	else if (is_size)
 		print_size_line(label, v);
 	else
-		printf("%-15s %llu\n", label, (ull)v);
+		printf("%-15s %" PRIu64 "\n", label, v);
 }
 
 static void print_conditions(const struct cond_counts *counts)
@@ -106,8 +105,8 @@ static void print_conditions(const struct cond_counts *counts)
 
 		if (!n)
 			continue;
-		printf("%s%s %llu", sep, zk_zone_cond_name(all_conds[i]),
-		       (ull)n);
+		printf("%s%s %" PRIu64, sep, zk_zone_cond_name(all_conds[i]),
+		       n);
 		sep = ", ";
 	}
 	printf("\n");

@@ -2,12 +2,11 @@
 /* zonekit set-cond and resync: the zone conditions an emulated device is
  * told to have, and zonekit's view learnt again from the device. */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "cli_dev.h"
 #include "commands.h"
-
-typedef unsigned long long ull;
 
 /* ---- set-cond ---------------------------------------------------------- */
 
@@ -46,24 +45,24 @@ static int fail_set_cond(struct cli_dev *d, uint64_t offset,
 
 	if (err == -EOPNOTSUPP)
 		return cli_fail(d->cmd, err,
-				"cannot make the zone at 0x%llx %s: only an emulated device can",
-				(ull)offset, name);
+				"cannot make the zone at 0x%" PRIx64 " %s: only an emulated device can",
+				offset, name);
 	if (err == -EINVAL && range_past_end(d, offset, 1))
 		return cli_fail(d->cmd, err,
-				"0x%llx is past the end of the device (0x%llx)",
-				(ull)offset, (ull)d->info.capacity);
+				"0x%" PRIx64 " is past the end of the device (0x%" PRIx64 ")",
+				offset, d->info.capacity);
 	if (err == -EINVAL && cli_zone_at(d, offset, &z) == 0 &&
 	    z.start != offset)
 		return cli_fail(d->cmd, err,
-				"0x%llx is not the start of a zone (its zone starts at 0x%llx)",
-				(ull)offset, (ull)z.start);
+				"0x%" PRIx64 " is not the start of a zone (its zone starts at 0x%" PRIx64 ")",
+				offset, z.start);
 	if (err == -EINVAL && cli_zone_at(d, offset, &z) == 0 &&
 	    z.type == ZK_ZONE_CONVENTIONAL)
 		return cli_fail(d->cmd, err,
-				"cannot make the zone at 0x%llx %s: it is conventional",
-				(ull)offset, name);
-	return cli_fail(d->cmd, err, "cannot make the zone at 0x%llx %s",
-			(ull)offset, name);
+				"cannot make the zone at 0x%" PRIx64 " %s: it is conventional",
+				offset, name);
+	return cli_fail(d->cmd, err, "cannot make the zone at 0x%" PRIx64 " %s",
+			offset, name);
 }
 
 static int run_set_cond(const struct cli_command *cmd, int argc, char **argv)

@@ -16,6 +16,7 @@
  * is in the page, so the file works offline, alone.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +26,6 @@
 #include "cli_dev.h"
 #include "cli_progress.h"
 #include "commands.h"
-
-typedef unsigned long long ull;
 
 #define SECTOR 512u
 #define SVG_MAX_CELLS 16384u  /* more zones: several per cell */
@@ -222,10 +221,10 @@ static void geometry_text(const struct map *m, char *buf, size_t size)
 		snprintf(conv, sizeof(conv), ", %u conventional",
 			 i->nr_conv_zones);
 	snprintf(buf, size,
-		 "capacity %s (%llu bytes) \xc2\xb7 %u zones of %s%s \xc2\xb7 "
+		 "capacity %s (%" PRIu64 " bytes) \xc2\xb7 %u zones of %s%s \xc2\xb7 "
 		 "zone capacity %s \xc2\xb7 block size %u \xc2\xb7 max open %s, "
 		 "max active %s \xc2\xb7 %s",
-		 cap, (ull)i->capacity, i->nr_zones, zs, conv, zc,
+		 cap, i->capacity, i->nr_zones, zs, conv, zc,
 		 i->block_size, mo, ma, backend_name(i->backend));
 }
 
@@ -476,9 +475,9 @@ static void svg_header(FILE *out, const struct map *m,
 		"fill=\"#334155\">", SVG_RIGHT);
 	put_escaped(out, use);
 	if (l->per_cell > 1)
-		fprintf(out, " \xc2\xb7 each cell is %llu zones: the most common "
+		fprintf(out, " \xc2\xb7 each cell is %" PRIu64 " zones: the most common "
 			"condition, the average fill; a corner mark: some are "
-			"read-only or offline", (ull)l->per_cell);
+			"read-only or offline", l->per_cell);
 	fputs("</text>\n", out);
 }
 
@@ -492,8 +491,8 @@ static void svg_legend(FILE *out, const struct map *m)
 		const struct cond_style *st = &cond_styles[s];
 		char label[64];
 
-		snprintf(label, sizeof(label), "%s %llu", st->label,
-			 (ull)m->count[s]);
+		snprintf(label, sizeof(label), "%s %" PRIu64, st->label,
+			 m->count[s]);
 		fprintf(out, "<rect x=\"%u\" y=\"%u\" width=\"14\" height=\"14\" "
 			"rx=\"2\" fill=\"%s\" stroke=\"#64748b\" stroke-width=\"0.5\"/>"
 			"<text x=\"%u\" y=\"%u\" fill=\"%s\">%s</text>\n",
@@ -522,16 +521,16 @@ static void svg_labels(FILE *out, const struct svg_layout *l)
 {
 	fputs("<g font-size=\"11\" fill=\"#64748b\" text-anchor=\"end\">\n", out);
 	for (uint64_t r = 0; r < l->rows; r += l->label_every)
-		fprintf(out, "<text x=\"%u\" y=\"%llu\">%llu</text>\n",
+		fprintf(out, "<text x=\"%u\" y=\"%" PRIu64 "\">%" PRIu64 "</text>\n",
 			l->grid_x - 8,
-			(ull)(l->grid_y + r * l->cell + (l->cell - l->gap) / 2 + 4),
-			(ull)(r * l->cols * l->per_cell));
+			l->grid_y + r * l->cell + (l->cell - l->gap) / 2 + 4,
+			r * l->cols * l->per_cell);
 	fputs("</g>\n<g font-size=\"11\" fill=\"#64748b\" text-anchor=\"middle\">\n",
 	      out);
 	for (uint64_t c = 0; c < l->cols && l->rows > 1; c += l->tick_every)
-		fprintf(out, "<text x=\"%.6g\" y=\"%u\">+%llu</text>\n",
+		fprintf(out, "<text x=\"%.6g\" y=\"%u\">+%" PRIu64 "</text>\n",
 			l->grid_x + c * l->cell + (l->cell - l->gap) / 2.0,
-			l->grid_y - 8, (ull)(c * l->per_cell));
+			l->grid_y - 8, c * l->per_cell);
 	fputs("</g>\n", out);
 }
 
@@ -550,18 +549,18 @@ static void cell_title(FILE *out, const struct map *m, const struct cell *c)
 		all += m->zones[k].cap;
 	}
 	if (c->nr > 1) {
-		fprintf(out, "<title>zones %llu to %llu: mostly %s, %.1f%% written</title>",
-			(ull)c->first, (ull)(c->first + c->nr - 1),
+		fprintf(out, "<title>zones %" PRIu64 " to %" PRIu64 ": mostly %s, %.1f%% written</title>",
+			c->first, c->first + c->nr - 1,
 			cond_styles[c->style].label,
 			all ? 100.0 * (double)w / (double)all : 0.0);
 		return;
 	}
-	fprintf(out, "<title>zone %llu: %s\nstart %llu, len %s, capacity %s\n"
-		"wp %llu (+%llu), %.1f%% written</title>",
-		(ull)c->first, cond_styles[c->style].label, (ull)start,
+	fprintf(out, "<title>zone %" PRIu64 ": %s\nstart %" PRIu64 ", len %s, capacity %s\n"
+		"wp %" PRIu64 " (+%" PRIu64 "), %.1f%% written</title>",
+		c->first, cond_styles[c->style].label, start,
 		format_size_exact(zone_len(m, c->first), len, sizeof(len)),
-		format_size_exact(zcap, cap, sizeof(cap)), (ull)(start + wp),
-		(ull)wp, all ? 100.0 * (double)w / (double)all : 0.0);
+		format_size_exact(zcap, cap, sizeof(cap)), start + wp,
+		wp, all ? 100.0 * (double)w / (double)all : 0.0);
 }
 
 static int write_svg(FILE *out, const struct map *m)
@@ -586,11 +585,11 @@ static int write_svg(FILE *out, const struct map *m)
 		add_cell(paint, &c, x, y, l.cell - l.gap);
 		add_mark(marks, &c, x, y, l.cell - l.gap);
 	}
-	fprintf(out, "<g id=\"zones\" data-cols=\"%llu\" data-rows=\"%llu\" "
+	fprintf(out, "<g id=\"zones\" data-cols=\"%" PRIu64 "\" data-rows=\"%" PRIu64 "\" "
 		"data-cell=\"%u\" data-gap=\"%u\" data-x=\"%u\" data-y=\"%u\" "
-		"data-zones-per-cell=\"%llu\" data-zones=\"%llu\">\n",
-		(ull)l.cols, (ull)l.rows, l.cell, l.gap, l.grid_x, l.grid_y,
-		(ull)l.per_cell, (ull)m->nr);
+		"data-zones-per-cell=\"%" PRIu64 "\" data-zones=\"%" PRIu64 "\">\n",
+		l.cols, l.rows, l.cell, l.gap, l.grid_x, l.grid_y,
+		l.per_cell, m->nr);
 	for (unsigned int p = 0; p < NR_PAINTS; p++) {
 		const char *fill = p == PAINT_TAIL ? "url(#tail)" :
 				   p % 2 ? cond_styles[p / 2].pale :
@@ -622,10 +621,10 @@ static int write_svg(FILE *out, const struct map *m)
 				group_cell(m, i * l.per_cell, l.per_cell, &c);
 			else
 				zone_cell(m, i, &c);
-			fprintf(out, "<rect x=\"%llu\" y=\"%llu\" width=\"%u\" "
+			fprintf(out, "<rect x=\"%" PRIu64 "\" y=\"%" PRIu64 "\" width=\"%u\" "
 				"height=\"%u\">",
-				(ull)(l.grid_x + (i % l.cols) * l.cell),
-				(ull)(l.grid_y + (i / l.cols) * l.cell),
+				l.grid_x + (i % l.cols) * l.cell,
+				l.grid_y + (i / l.cols) * l.cell,
 				l.cell - l.gap, l.cell - l.gap);
 			cell_title(out, m, &c);
 			fputs("</rect>\n", out);
@@ -1000,9 +999,9 @@ static void html_legend(FILE *out, const struct map *m)
 		const struct cond_style *st = &cond_styles[s];
 
 		fprintf(out, "<span%s><i class=\"sw\" style=\"background:%s\"></i>"
-			"%s %llu</span>\n", m->count[s] ? "" : " class=\"zero\"",
+			"%s %" PRIu64 "</span>\n", m->count[s] ? "" : " class=\"zero\"",
 			st->cond == ZK_COND_EMPTY ? st->pale : st->solid,
-			st->label, (ull)m->count[s]);
+			st->label, m->count[s]);
 	}
 	fprintf(out, "</div>\n<div class=\"parts\"><span class=\"bar\">"
 		"<i style=\"width:20px;background:%s\"></i>"
@@ -1020,11 +1019,11 @@ static void html_geometry_json(FILE *out, const struct map *m)
 	const struct zk_info *i = &m->d->info;
 
 	fprintf(out, "<script type=\"application/json\" id=\"zk-geo\">"
-		"{\"capacity\":%llu,\"zone_size\":%llu,\"zone_capacity\":%llu,"
-		"\"nr_zones\":%llu,\"block_size\":%u,\"tail_bg\":\"" TAIL_BG "\","
+		"{\"capacity\":%" PRIu64 ",\"zone_size\":%" PRIu64 ",\"zone_capacity\":%" PRIu64 ","
+		"\"nr_zones\":%" PRIu64 ",\"block_size\":%u,\"tail_bg\":\"" TAIL_BG "\","
 		"\"tail_fg\":\"" TAIL_FG "\",\"styles\":[",
-		(ull)i->capacity, (ull)i->zone_size, (ull)i->zone_capacity,
-		(ull)m->nr, i->block_size);
+		i->capacity, i->zone_size, i->zone_capacity,
+		m->nr, i->block_size);
 	for (unsigned int s = 0; s < NR_STYLES; s++)
 		fprintf(out, "%s{\"cond\":%u,\"label\":\"%s\",\"solid\":\"%s\","
 			"\"pale\":\"%s\"}", s ? "," : "", cond_styles[s].cond,

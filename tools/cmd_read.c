@@ -11,8 +11,6 @@
 #include "cli_progress.h"
 #include "commands.h"
 
-typedef unsigned long long ull;
-
 #define READ_CHUNK (1u << 20) /* a multiple of any block size */
 
 static int open_output(const char *cmd, const char *path, int *fd)

@@ -2,6 +2,7 @@
 /* zonekit report: the zones of a device, as a table or as JSON, streamed a
  * chunk of zones at a time. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -9,8 +10,6 @@
 #include "cli_json.h"
 #include "cli_progress.h"
 #include "commands.h"
-
-typedef unsigned long long ull;
 
 struct report_opts {
 	uint64_t offset;
@@ -58,11 +57,11 @@ static int table_row(const struct zk_zone *z, void *ctx)
 	struct report_ctx *r = ctx;
 	char len[SIZE_BUF_LEN], cap[SIZE_BUF_LEN];
 
-	printf("%*llu %*llu %8s %8s %*llu %-18s %s\n", r->table.index_width,
-	       (ull)(z->start / r->d->info.zone_size), r->table.offset_width,
-	       (ull)z->start, format_size_exact(z->len, len, sizeof(len)),
+	printf("%*" PRIu64 " %*" PRIu64 " %8s %8s %*" PRIu64 " %-18s %s\n", r->table.index_width,
+	       z->start / r->d->info.zone_size, r->table.offset_width,
+	       z->start, format_size_exact(z->len, len, sizeof(len)),
 	       format_size_exact(z->capacity, cap, sizeof(cap)),
-	       r->table.offset_width, (ull)z->wp, zk_zone_type_name(z->type),
+	       r->table.offset_width, z->wp, zk_zone_type_name(z->type),
 	       zk_zone_cond_name(z->cond));
 	return 0;
 }
@@ -107,8 +106,8 @@ static int report_zones(struct cli_dev *d, const struct report_opts *o)
 
 	if (o->offset >= d->info.capacity)
 		return cli_fail(d->cmd, -EINVAL,
-				"offset 0x%llx is past the end of the device (0x%llx)",
-				(ull)o->offset, (ull)d->info.capacity);
+				"offset 0x%" PRIx64 " is past the end of the device (0x%" PRIx64 ")",
+				o->offset, d->info.capacity);
 	progress_start(&progress, "reporting zones", zones_to_report(d, o));
 	if (isatty(STDOUT_FILENO))
 		progress_disable(&progress); /* the table goes there */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* zonekit write: positional writes, cut at zone boundaries. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,8 +10,6 @@
 #include "cli_explain.h"
 #include "cli_progress.h"
 #include "commands.h"
-
-typedef unsigned long long ull;
 
 #define WRITE_CHUNK (1u << 20) /* a multiple of any block size */
 
@@ -45,8 +44,8 @@ static int write_chunk(struct cli_dev *d, struct data_source *src, char *buf,
 	if (n < 0)
 		return fail_write(d, pos, len, (int)n);
 	if ((size_t)n != len)
-		return cli_fail(d->cmd, -EIO, "short write at 0x%llx: %zd of %zu bytes",
-				(ull)pos, n, len);
+		return cli_fail(d->cmd, -EIO, "short write at 0x%" PRIx64 ": %zd of %zu bytes",
+				pos, n, len);
 	return 0;
 }
 
