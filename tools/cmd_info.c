@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "cli_args.h"
 #include "cli_dev.h"
 #include "cli_json.h"
 #include "cli_progress.h"
@@ -137,34 +138,38 @@ static const struct option info_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static int show_info(struct cli_dev *d, void *json)
+{
+	struct cond_counts counts = { { 0 } };
+	int ret = count_conditions(d, &counts);
+
+	if (ret < 0)
+		return cli_fail(d->cmd, ret, "cannot report the zones of %s",
+				d->path);
+	if (*(bool *)json)
+		print_info_json(d, &counts);
+	else
+		print_info_text(d, &counts);
+	return CLI_EXIT_OK;
+}
+
 static int run_info(const struct cli_command *cmd, int argc, char **argv)
 {
-	static const char *const args[] = { "DEV" };
-	struct cond_counts counts = { { 0 } };
+	const char *dev = NULL;
 	bool json = false;
-	struct cli_dev d;
-	int c, ret;
+	const struct cli_args a = {
+		.shortopts = "j",
+		.longopts = info_options,
+		.option = cli_option_flag, /* 'j', the only option */
+		.opts = &json,
+		.operands = { { "DEV", &dev, NULL } },
+		.min_operands = 1,
+	};
+	int ret;
 
-	while ((c = cli_getopt(cmd, argc, argv, "j", info_options)) >= 0)
-		json = true; /* 'j', the only option */
-	if (c != CLI_OPT_DONE)
-		return cli_getopt_exit(c);
-	ret = cli_check_args(cmd, argc, argv, 1, 1, args);
-	if (ret)
+	if (!cli_parse_args(cmd, argc, argv, &a, &ret))
 		return ret;
-	ret = cli_dev_open(&d, cmd->name, argv[optind], ZK_RDONLY);
-	if (ret)
-		return ret;
-	ret = count_conditions(&d, &counts);
-	if (ret < 0)
-		return cli_dev_close(&d, cli_fail(cmd->name, ret,
-						  "cannot report the zones of %s",
-						  d.path));
-	if (json)
-		print_info_json(&d, &counts);
-	else
-		print_info_text(&d, &counts);
-	return cli_dev_close(&d, CLI_EXIT_OK);
+	return cli_dev_run(cmd->name, dev, ZK_RDONLY, show_info, &json);
 }
 
 const struct cli_command cmd_info = {

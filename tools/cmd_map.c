@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cli_args.h"
 #include "cli_dev.h"
 #include "cli_progress.h"
 #include "commands.h"
@@ -1071,6 +1072,7 @@ static int write_html(FILE *out, const struct map *m)
 enum map_format { FORMAT_NONE, FORMAT_SVG, FORMAT_HTML };
 
 struct map_opts {
+	const char *dev;
 	const char *output;
 	const char *title;
 	enum map_format format;
@@ -1089,8 +1091,9 @@ static enum map_format format_of_name(const char *name)
 	return FORMAT_NONE;
 }
 
-static int write_map(struct cli_dev *d, const struct map_opts *o)
+static int write_map(struct cli_dev *d, void *opts)
 {
+	const struct map_opts *o = opts;
 	struct map m = { .d = d, .title = o->title };
 	bool to_stdout = !strcmp(o->output, "-");
 	char title[512];
@@ -1139,8 +1142,10 @@ static const struct option map_options[] = {
 };
 
 static int parse_map_option(const struct cli_command *cmd, int c,
-			    const char *arg, struct map_opts *o)
+			    const char *arg, void *opts)
 {
+	struct map_opts *o = opts;
+
 	switch (c) {
 	case 'o':
 		o->output = arg;
@@ -1162,20 +1167,18 @@ static int parse_map_option(const struct cli_command *cmd, int c,
 
 static int run_map(const struct cli_command *cmd, int argc, char **argv)
 {
-	static const char *const args[] = { "DEV" };
 	struct map_opts o = { .output = NULL };
-	struct cli_dev d;
-	int c, ret;
+	const struct cli_args a = {
+		.shortopts = "o:",
+		.longopts = map_options,
+		.option = parse_map_option,
+		.opts = &o,
+		.operands = { { "DEV", &o.dev, NULL } },
+		.min_operands = 1,
+	};
+	int ret;
 
-	while ((c = cli_getopt(cmd, argc, argv, "o:", map_options)) >= 0) {
-		ret = parse_map_option(cmd, c, optarg, &o);
-		if (ret)
-			return ret;
-	}
-	if (c != CLI_OPT_DONE)
-		return cli_getopt_exit(c);
-	ret = cli_check_args(cmd, argc, argv, 1, 1, args);
-	if (ret)
+	if (!cli_parse_args(cmd, argc, argv, &a, &ret))
 		return ret;
 	if (!o.output)
 		return cli_usage_error(cmd, "missing -o FILE");
@@ -1184,10 +1187,7 @@ static int run_map(const struct cli_command *cmd, int argc, char **argv)
 	if (o.format == FORMAT_NONE)
 		return cli_usage_error(cmd, "cannot tell the format of '%s': name it .svg or .html, or give --format",
 				       o.output);
-	ret = cli_dev_open(&d, cmd->name, argv[optind], ZK_RDONLY);
-	if (ret)
-		return ret;
-	return cli_dev_close(&d, write_map(&d, &o));
+	return cli_dev_run(cmd->name, o.dev, ZK_RDONLY, write_map, &o);
 }
 
 const struct cli_command cmd_map = {

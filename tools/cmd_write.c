@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cli_args.h"
 #include "cli_data.h"
 #include "cli_dev.h"
 #include "cli_explain.h"
@@ -49,9 +50,10 @@ static int write_chunk(struct cli_dev *d, struct data_source *src, char *buf,
 	return 0;
 }
 
-static int write_data(struct cli_dev *d, uint64_t offset,
-		      struct data_source *src)
+static int write_data(struct cli_dev *d, struct data_command *dc)
 {
+	struct data_source *src = &dc->src;
+	uint64_t offset = dc->offset;
 	struct cli_progress progress;
 	uint64_t done = 0;
 	char *buf;
@@ -86,38 +88,18 @@ static const struct option write_options[] = {
 
 static int run_write(const struct cli_command *cmd, int argc, char **argv)
 {
-	static const char *const args[] = { "DEV", "OFS" };
-	struct data_source src;
-	uint64_t offset;
-	struct cli_dev d;
-	int c, ret;
+	struct data_command dc;
+	const struct cli_args a = {
+		.shortopts = DATA_SOURCE_SHORTOPTS,
+		.longopts = write_options,
+		.option = data_command_option,
+		.opts = &dc,
+		.operands = { { "DEV", &dc.dev, NULL },
+			      { "OFS", NULL, &dc.offset } },
+		.min_operands = 2,
+	};
 
-	data_source_init(&src);
-	while ((c = cli_getopt(cmd, argc, argv, DATA_SOURCE_SHORTOPTS,
-			       write_options)) >= 0) {
-		ret = data_source_option(cmd, &src, c, optarg);
-		if (ret)
-			return ret;
-	}
-	if (c != CLI_OPT_DONE)
-		return cli_getopt_exit(c);
-	ret = cli_check_args(cmd, argc, argv, 2, 2, args);
-	if (ret)
-		return ret;
-	ret = cli_parse_size(cmd, "OFS", argv[optind + 1], &offset);
-	if (ret)
-		return ret;
-	ret = data_source_check(cmd, &src);
-	if (ret)
-		return ret;
-	ret = cli_dev_open(&d, cmd->name, argv[optind], 0);
-	if (ret)
-		return ret;
-	ret = data_source_open(cmd->name, &src, d.info.block_size);
-	if (!ret)
-		ret = write_data(&d, offset, &src);
-	data_source_close(&src);
-	return cli_dev_close(&d, ret);
+	return data_command_run(cmd, argc, argv, &a, &dc, write_data);
 }
 
 const struct cli_command cmd_write = {
