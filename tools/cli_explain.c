@@ -121,6 +121,18 @@ int fail_write(struct cli_dev *d, uint64_t offset, uint64_t len, int err)
 	return why_report(d, &w, err);
 }
 
+int write_at(struct cli_dev *d, const void *buf, size_t len, uint64_t offset)
+{
+	ssize_t n = zk_pwrite(d->dev, buf, len, offset);
+
+	if (n < 0)
+		return fail_write(d, offset, len, (int)n);
+	if ((size_t)n != len)
+		return cli_fail(d->cmd, -EIO, "short write at 0x%" PRIx64 ": %zd of %zu bytes",
+				offset, n, len);
+	return 0;
+}
+
 /* ---- append ------------------------------------------------------------ */
 
 static void explain_append_zone(struct why *w, const char *what,

@@ -129,18 +129,9 @@ static int fill_zone(const struct zk_zone *z, void *ctx)
 		f->zones_written++;
 	while (left) {
 		size_t len = left < FILL_CHUNK ? (size_t)left : FILL_CHUNK;
-		ssize_t n = zk_pwrite(f->d->dev, f->buf, len, pos);
 
-		if (n < 0) {
-			fail_write(f->d, pos, len, (int)n);
+		if (write_at(f->d, f->buf, len, pos))
 			return -ECANCELED; /* reported */
-		}
-		if ((size_t)n != len) {
-			cli_fail(f->d->cmd, -EIO,
-				 "short write at 0x%" PRIx64 ": %zd of %zu bytes",
-				 pos, n, len);
-			return -ECANCELED;
-		}
 		pos += len;
 		left -= len;
 		f->written += len;

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* zonekit write: positional writes, cut at zone boundaries. */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -32,7 +31,6 @@ static size_t next_write_len(const struct cli_dev *d, uint64_t pos,
 static int write_chunk(struct cli_dev *d, struct data_source *src, char *buf,
 		       size_t len, uint64_t pos)
 {
-	ssize_t n;
 	int ret;
 
 	/* A pattern buffer is filled once, for every chunk. */
@@ -41,13 +39,7 @@ static int write_chunk(struct cli_dev *d, struct data_source *src, char *buf,
 		if (ret < 0)
 			return cli_fail_sys(d->cmd, ret, "cannot read %s", src->file);
 	}
-	n = zk_pwrite(d->dev, buf, len, pos);
-	if (n < 0)
-		return fail_write(d, pos, len, (int)n);
-	if ((size_t)n != len)
-		return cli_fail(d->cmd, -EIO, "short write at 0x%" PRIx64 ": %zd of %zu bytes",
-				pos, n, len);
-	return 0;
+	return write_at(d, buf, len, pos);
 }
 
 static int write_data(struct cli_dev *d, struct data_command *dc)
