@@ -43,7 +43,6 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -71,6 +70,9 @@
 #include <liburing.h>
 #endif
 
+#include "cli_json.h"
+#include "cli_progress.h"
+#include "cli_util.h"
 #include "zonekit.h"
 
 #define KiB ((uint64_t)1024)
@@ -144,52 +146,12 @@ static void die(const char *fmt, ...)
 	exit(1);
 }
 
-static bool parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return false;
-	switch (toupper((unsigned char)*end)) {
-	case '\0':
-		break;
-	case 'K':
-		v *= KiB;
-		end++;
-		break;
-	case 'M':
-		v *= MiB;
-		end++;
-		break;
-	case 'G':
-		v *= GiB;
-		end++;
-		break;
-	case 'T':
-		v *= 1024 * GiB;
-		end++;
-		break;
-	default:
-		return false;
-	}
-	if (*end == 'i' || *end == 'I')
-		end++;
-	if (*end == 'b' || *end == 'B')
-		end++;
-	if (*end)
-		return false;
-	*out = v;
-	return true;
-}
-
 static uint64_t need_size(const char *what, const char *s)
 {
+	const char *why;
 	uint64_t v;
 
-	if (!parse_size(s, &v))
+	if (parse_size(s, &v, &why))
 		die("%s: not a size: '%s' (e.g. 4K, 64K, 1M, 1G)", what, s);
 	return v;
 }
@@ -327,19 +289,6 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static const char *fmt_size(uint64_t v, char *buf, size_t len)
-{
-	if (v >= GiB && !(v % GiB))
-		snprintf(buf, len, "%" PRIu64 "G", v / GiB);
-	else if (v >= MiB && !(v % MiB))
-		snprintf(buf, len, "%" PRIu64 "M", v / MiB);
-	else if (v >= KiB && !(v % KiB))
-		snprintf(buf, len, "%" PRIu64 "K", v / KiB);
-	else
-		snprintf(buf, len, "%" PRIu64, v);
-	return buf;
-}
-
 static void *xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size ? size : 1);
@@ -359,20 +308,10 @@ static void *aligned_buf(size_t size, int fill)
 	return p;
 }
 
-static void json_str(FILE *f, const char *s)
+/* A JSON string, "" for none. */
+static void json_text(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	json_put_string(f, s ? s : "");
 }
 
 /* ---- the machine and the file system, for the record ---- */
@@ -757,23 +696,6 @@ static bool op_next(struct run *r, uint64_t *j, uint64_t *i)
 	return true;
 }
 
-static ssize_t pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pwrite(fd, (const char *)buf + done, len - done,
-				   (off_t)(off + done));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		done += (size_t)n;
-	}
-	return 0;
-}
-
 static int raw_write(struct run *r, uint32_t z, uint64_t zoff, const void *buf)
 {
 	uint64_t off;
@@ -781,12 +703,12 @@ static int raw_write(struct run *r, uint32_t z, uint64_t zoff, const void *buf)
 
 	if (!B.ordered || r->zm == Z_PER_THREAD) {
 		fd = raw_target(z, zoff, &off);
-		return (int)pwrite_full(fd, buf, r->size, off);
+		return pwrite_all(fd, buf, r->size, off);
 	}
 	/* In zone order: the next offset of the zone, under its lock. */
 	pthread_mutex_lock(&r->zlock[z - r->zone_base]);
 	fd = raw_target(z, r->zwp[z - r->zone_base], &off);
-	ret = (int)pwrite_full(fd, buf, r->size, off);
+	ret = pwrite_all(fd, buf, r->size, off);
 	r->zwp[z - r->zone_base] += r->size;
 	pthread_mutex_unlock(&r->zlock[z - r->zone_base]);
 	return ret;
@@ -1376,18 +1298,18 @@ static void write_json(FILE *f)
 	fprintf(f, "{\n  \"tool\": \"zkbench\", \"zonekit_version\": \"%s\",\n",
 		ZK_VERSION_STRING);
 	fprintf(f, "  \"machine\": {\"nproc\": %ld, \"cpu\": ", B.mach.nproc);
-	json_str(f, B.mach.cpu);
+	json_text(f, B.mach.cpu);
 	fputs(", \"kernel\": ", f);
-	json_str(f, B.mach.kernel);
+	json_text(f, B.mach.kernel);
 	fprintf(f, ", \"loadavg_start\": [%.2f, %.2f, %.2f], "
 		"\"loadavg_end\": [%.2f, %.2f, %.2f]",
 		B.mach.load_start[0], B.mach.load_start[1], B.mach.load_start[2],
 		B.mach.load_end[0], B.mach.load_end[1], B.mach.load_end[2]);
 	fputs("},\n  \"device\": {\"path\": ", f);
-	json_str(f, B.path);
+	json_text(f, B.path);
 	fprintf(f, ", \"backend\": \"%s\", \"fs\": ",
 		B.blkdev ? "blkdev" : "emulated");
-	json_str(f, B.fs);
+	json_text(f, B.fs);
 	fprintf(f,
 		", \"nr_zones\": %u, \"zone_size\": %" PRIu64
 		", \"zone_capacity\": %" PRIu64 ", \"block_size\": %u, "
@@ -1414,20 +1336,20 @@ static void write_json(FILE *f)
 		fprintf(f,
 			"    {\"size\": %zu, \"size_label\": \"%s\", \"streams\": %u, "
 			"\"zones\": \"%s\", \"mode\": \"%s\", ",
-			x->size, fmt_size(x->size, szb, sizeof(szb)), x->streams,
+			x->size, format_size_exact(x->size, szb, sizeof(szb)), x->streams,
 			zmode_names[x->zm], mode_names[x->mode]);
 		fputs("\"engine\": ", f);
-		json_str(f, x->engine);
+		json_text(f, x->engine);
 		fprintf(f, ", \"depth\": %u, ", x->depth);
 		if (x->skipped) {
 			fputs("\"skipped\": ", f);
-			json_str(f, x->err_what);
+			json_text(f, x->err_what);
 			fputs(", ", f);
 		} else if (x->err) {
 			fprintf(f, "\"error\": ");
-			json_str(f, zk_strerror(x->err));
+			json_text(f, zk_strerror(x->err));
 			fprintf(f, ", \"error_in\": ");
-			json_str(f, x->err_what);
+			json_text(f, x->err_what);
 			fputs(", ", f);
 		}
 		fprintf(f,
@@ -1471,7 +1393,7 @@ static void write_json(FILE *f)
 			fprintf(f, "%s    {\"size\": %zu, \"size_label\": \"%s\", "
 				"\"streams\": %u, \"zones\": \"%s\", ",
 				any ? ",\n" : "", sz,
-				fmt_size(sz, szb, sizeof(szb)), n, zmode_names[zm]);
+				format_size_exact(sz, szb, sizeof(szb)), n, zmode_names[zm]);
 			any = true;
 			print_ratio(f, "append_vs_raw",
 				    ratio(find_result(sz, n, zm, M_APPEND),
@@ -1510,10 +1432,10 @@ static void print_table(FILE *f)
 	fprintf(f, "\nzkbench %s: %s (%s, %s%s), %u zones of %s", ZK_VERSION_STRING,
 		B.path, B.blkdev ? "zoned block device" : "emulated device",
 		B.fs, !B.blkdev && o.direct ? ", O_DIRECT" : "", B.info.nr_zones,
-		fmt_size(B.info.zone_size, szb, sizeof(szb)));
+		format_size_exact(B.info.zone_size, szb, sizeof(szb)));
 	if (B.info.zone_capacity != B.info.zone_size)
 		fprintf(f, " (capacity %s)",
-			fmt_size(B.info.zone_capacity, szb, sizeof(szb)));
+			format_size_exact(B.info.zone_capacity, szb, sizeof(szb)));
 	fprintf(f, ", block %u\n", B.info.block_size);
 	fprintf(f, "machine: %ld CPUs (%s), %s; load average %.2f at start, "
 		"%.2f at end\n", B.mach.nproc, B.mach.cpu, B.mach.kernel,
@@ -1521,7 +1443,7 @@ static void print_table(FILE *f)
 	fprintf(f, "runs: %s each (at least %" PRIu64 " operations), "
 		"throughput the median of %u runs, latency over all of them; "
 		"raw writes %s\n",
-		fmt_size(o.bytes, bb, sizeof(bb)), o.min_ops, o.repeat,
+		format_size_exact(o.bytes, bb, sizeof(bb)), o.min_ops, o.repeat,
 		B.ordered ? "one at a time per zone (QD1 per zone)" :
 			    "in any order");
 	fputs("seed = REFERENCE: zk_append under one device-wide mutex held "
@@ -1576,7 +1498,7 @@ static void print_table(FILE *f)
 			if (x->skipped) {
 				fprintf(f, "%-5s %-10s %3u %-12s skipped: %s (%" PRIu64
 					" bytes)\n",
-					head ? fmt_size(sz, szb, sizeof(szb)) : "",
+					head ? format_size_exact(sz, szb, sizeof(szb)) : "",
 					head ? zmode_names[zm] : "", n,
 					mode_names[m], x->err_what,
 					B.info.max_append);
@@ -1585,7 +1507,7 @@ static void print_table(FILE *f)
 			}
 			if (x->err) {
 				fprintf(f, "%-5s %-10s %3u %-12s FAILED: %s (%s)\n",
-					head ? fmt_size(sz, szb, sizeof(szb)) : "",
+					head ? format_size_exact(sz, szb, sizeof(szb)) : "",
 					head ? zmode_names[zm] : "", n,
 					mode_names[m], zk_strerror(x->err),
 					x->err_what ? x->err_what : "");
@@ -1594,7 +1516,7 @@ static void print_table(FILE *f)
 			}
 			fprintf(f,
 				"%-5s %-10s %3u %-12s %9.1f %9.0f %8.1f %8.1f %9.1f %7.2f %6s  %s%s%s%s\n",
-				head ? fmt_size(sz, szb, sizeof(szb)) : "",
+				head ? format_size_exact(sz, szb, sizeof(szb)) : "",
 				head ? zmode_names[zm] : "", n, mode_names[m],
 				x->mib_s, x->iops, x->p50, x->p99, x->p999,
 				x->cpu_us_op, opw,
@@ -1609,38 +1531,17 @@ static void print_table(FILE *f)
 	      f);
 }
 
-/* ---- the progress line: stderr, on a terminal only ---- */
-
-static bool progress_on;
-static bool progress_drawn;
-
-static void progress(unsigned int k, unsigned int total, const char *what)
-{
-	if (!progress_on)
-		return;
-	fprintf(stderr, "\r\033[K[%u/%u] %s", k, total, what);
-	fflush(stderr);
-	progress_drawn = true;
-}
-
-static void progress_end(void)
-{
-	if (progress_drawn)
-		fputs("\r\033[K", stderr);
-	progress_drawn = false;
-}
-
 /* ------------------------------------------------------------------ */
 /* Subcommands */
 
 static int cmd_run(void)
 {
+	struct cli_progress progress;
 	unsigned int total = 0, k = 0;
 	size_t cap;
 
 	open_device();
 	machine_info(&B.mach);
-	progress_on = o.progress && isatty(STDERR_FILENO);
 	for (int m = 0; m < NR_MODES; m++)
 		total += o.modes[m];
 	total *= o.nr_sizes * o.nr_streams * o.repeat *
@@ -1648,6 +1549,9 @@ static int cmd_run(void)
 	cap = (size_t)total / o.repeat;
 	results = xcalloc(cap, sizeof(*results));
 	reset_device();
+	progress_start(&progress, "runs", total);
+	if (!o.progress)
+		progress_disable(&progress);
 
 	for (unsigned int a = 0; a < o.nr_sizes && !interrupted; a++)
 	for (int zm = 0; zm < NR_ZMODES && !interrupted; zm++)
@@ -1669,15 +1573,15 @@ static int cmd_run(void)
 				.mode = m, .zm = zm, .size = o.sizes[a],
 				.streams = o.streams[b],
 			};
-			char what[128], szb[32];
+			char what[128], szb[SIZE_BUF_LEN];
 
 			if (!o.modes[m])
 				continue;
 			snprintf(what, sizeof(what), "%s %s x%u %s (rep %u/%u)",
-				 fmt_size(r.size, szb, sizeof(szb)),
+				 format_size_exact(r.size, szb, sizeof(szb)),
 				 zmode_names[zm], r.streams, mode_names[m],
 				 rep + 1, nrep);
-			progress(++k, total, what);
+			progress_step(&progress, ++k, what);
 			ret = plan_run(&r);
 			if (ret == -E2BIG) {
 				r.skipped = true;
@@ -1734,7 +1638,7 @@ static int cmd_run(void)
 		for (int m = 0; m < NR_MODES; m++)
 			free(pool[m]);
 	}
-	progress_end();
+	progress_end(&progress);
 	loadavg(B.mach.load_end);
 	reset_device();
 	if (interrupted)
@@ -1848,9 +1752,9 @@ static int cmd_open_report(void)
 		if (!f)
 			die("%s: %s", o.json_file, strerror(errno));
 		fprintf(f, "{\"tool\": \"zkbench open-report\", \"path\": ");
-		json_str(f, o.dev);
+		json_text(f, o.dev);
 		fputs(", \"fs\": ", f);
-		json_str(f, fs);
+		json_text(f, fs);
 		fprintf(f,
 			", \"nproc\": %ld, \"nr_zones\": %u, \"zone_size\": %" PRIu64
 			", \"create_s\": %.6f, \"open_s\": %.6f, \"report_s\": %.6f, "

@@ -65,7 +65,9 @@ int cli_parse_byte(const struct cli_command *cmd, const char *name,
 const char *format_size_exact(uint64_t v, char *buf, size_t size);
 #define SIZE_BUF_LEN 32
 
-/* Write all of @buf to @fd; 0 or -errno. */
+/* Write all of @buf to @fd, at its file offset or at @offset: 0 or -errno
+ * (-EIO if nothing could be written). */
 int write_all(int fd, const void *buf, size_t len);
+int pwrite_all(int fd, const void *buf, size_t len, uint64_t offset);
 
 #endif /* ZONEKIT_CLI_UTIL_H */
