@@ -195,6 +195,37 @@ static bool slot_op(struct run *r, struct slot *sl, unsigned int s,
 	return true;
 }
 
+/* The run's buffers and latencies for @depth slots; the start time. */
+static uint64_t slots_start(struct run *r, struct slot *sl, unsigned int depth)
+{
+	r->depth = depth;
+	r->lat = xcalloc(r->ops, sizeof(uint64_t));
+	for (unsigned int s = 0; s < depth; s++)
+		sl[s].buf = aligned_buf(r->size, 0x5a + (int)s);
+	r->t_begin = now_ns();
+	return r->t_begin;
+}
+
+static void slots_free(struct slot *sl, unsigned int depth)
+{
+	for (unsigned int s = 0; s < depth; s++)
+		free(sl[s].buf);
+	free(sl);
+}
+
+/* A completion of @res, not the whole write: the run stops, with the
+ * first error it met. */
+static void slot_failed(struct run *r, struct slot *sl, int64_t res,
+			const char *what)
+{
+	if (!r->err) {
+		r->err = res < 0 ? (int)res : -EIO;
+		r->err_what = what;
+	}
+	atomic_store(&r->stop, true);
+	sl->busy = false;
+}
+
 static void queue_done(struct run *r, struct slot *sl, uint64_t now)
 {
 	uint64_t d = now - sl->t_sub;
@@ -231,11 +262,7 @@ void run_append_queue(struct run *r)
 	if (!strcmp(r->engine, "io_uring") && !bdev.blkdev && !opt.direct &&
 	    !opt.queue_no_inline)
 		r->engine = "io_uring, inline <= 128K";
-	r->depth = depth;
-	r->lat = xcalloc(r->ops, sizeof(uint64_t));
-	for (unsigned int s = 0; s < depth; s++)
-		sl[s].buf = aligned_buf(r->size, 0x5a + (int)s);
-	r->t_begin = t0 = now_ns();
+	t0 = slots_start(r, sl, depth);
 	for (unsigned int s = 0; s < depth; s++) {
 		uint64_t zoff;
 		uint32_t z;
@@ -268,13 +295,8 @@ void run_append_queue(struct run *r)
 
 			inflight--;
 			if (cqes[k].res != (int64_t)r->size) {
-				if (!r->err) {
-					r->err = cqes[k].res < 0 ?
-						(int)cqes[k].res : -EIO;
-					r->err_what = "append-queue completion";
-				}
-				atomic_store(&r->stop, true);
-				sl[s].busy = false;
+				slot_failed(r, &sl[s], cqes[k].res,
+					    "append-queue completion");
 				continue;
 			}
 			queue_done(r, &sl[s], now);
@@ -298,9 +320,7 @@ void run_append_queue(struct run *r)
 	r->done = r->nlat;
 	r->secs = (double)(t1 - t0) / 1e9;
 out:
-	for (unsigned int s = 0; s < depth; s++)
-		free(sl[s].buf);
-	free(sl);
+	slots_free(sl, depth);
 	free(cqes);
 }
 
@@ -324,11 +344,7 @@ void run_raw_uring(struct run *r)
 		return;
 	}
 	r->engine = "io_uring";
-	r->depth = depth;
-	r->lat = xcalloc(r->ops, sizeof(uint64_t));
-	for (unsigned int s = 0; s < depth; s++)
-		sl[s].buf = aligned_buf(r->size, 0x5a + (int)s);
-	r->t_begin = t0 = now_ns();
+	t0 = slots_start(r, sl, depth);
 	for (;;) {
 		struct io_uring_cqe *cqe;
 		unsigned int head, seen = 0;
@@ -368,12 +384,8 @@ void run_raw_uring(struct run *r)
 			inflight--;
 			if (cqe->res != (int)r->size) {
 				/* a short buffered write is not expected */
-				if (!r->err) {
-					r->err = cqe->res < 0 ? cqe->res : -EIO;
-					r->err_what = "raw-uring completion";
-				}
-				atomic_store(&r->stop, true);
-				sl[s].busy = false;
+				slot_failed(r, &sl[s], cqe->res,
+					    "raw-uring completion");
 				continue;
 			}
 			queue_done(r, &sl[s], now);
@@ -386,9 +398,7 @@ void run_raw_uring(struct run *r)
 	io_uring_queue_exit(&ring);
 	r->done = r->nlat;
 	r->secs = (double)(t1 - t0) / 1e9;
-	for (unsigned int s = 0; s < depth; s++)
-		free(sl[s].buf);
-	free(sl);
+	slots_free(sl, depth);
 }
 #else
 void run_raw_uring(struct run *r)

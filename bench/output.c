@@ -201,26 +201,29 @@ static void json_run(FILE *f, const struct result *x, bool last)
 	fprintf(f, "}%s\n", last ? "" : ",");
 }
 
+/* The ratios of MiB/s of a cell's JSON, in order: mode a / mode b. */
+static const struct {
+	const char *key;
+	enum mode a, b;
+} json_ratio_pairs[] = {
+	{ "append_vs_raw", M_APPEND, M_RAW },
+	{ "append_queue_vs_raw_uring", M_APPEND_QUEUE, M_RAW_URING },
+	{ "append_vs_seed", M_APPEND, M_SEED },
+	{ "append_queue_vs_seed", M_APPEND_QUEUE, M_SEED },
+	{ "seed_vs_raw", M_SEED, M_RAW },
+};
+
 static void json_cell_ratios(FILE *f, size_t sz, enum zmode zm,
 			     unsigned int n)
 {
 	bool first = true;
 
-	print_ratio(f, "append_vs_raw",
-		    ratio(find_result(sz, n, zm, M_APPEND),
-			  find_result(sz, n, zm, M_RAW)), &first);
-	print_ratio(f, "append_queue_vs_raw_uring",
-		    ratio(find_result(sz, n, zm, M_APPEND_QUEUE),
-			  find_result(sz, n, zm, M_RAW_URING)), &first);
-	print_ratio(f, "append_vs_seed",
-		    ratio(find_result(sz, n, zm, M_APPEND),
-			  find_result(sz, n, zm, M_SEED)), &first);
-	print_ratio(f, "append_queue_vs_seed",
-		    ratio(find_result(sz, n, zm, M_APPEND_QUEUE),
-			  find_result(sz, n, zm, M_SEED)), &first);
-	print_ratio(f, "seed_vs_raw",
-		    ratio(find_result(sz, n, zm, M_SEED),
-			  find_result(sz, n, zm, M_RAW)), &first);
+	for (size_t i = 0; i < sizeof(json_ratio_pairs) /
+			       sizeof(json_ratio_pairs[0]); i++)
+		print_ratio(f, json_ratio_pairs[i].key,
+			    ratio(find_result(sz, n, zm, json_ratio_pairs[i].a),
+				  find_result(sz, n, zm, json_ratio_pairs[i].b)),
+			    &first);
 }
 
 /* Per cell, the ratios of MiB/s that say most. */
