@@ -26,7 +26,7 @@ struct cli_operand {
 
 struct cli_args {
 	const char *shortopts;          /* without the leading ':' and 'h' */
-	const struct option *longopts;  /* with --help */
+	const struct option *longopts;  /* with --help; NULL: --help only */
 	/* Take option @c with its argument @arg (or NULL) into @opts.
 	 * Returns 0 or an exit status (reported).  NULL: no option but --help. */
 	int (*option)(const struct cli_command *cmd, int c, const char *arg,
