@@ -1,54 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 #include "cli_args.h"
 
-#include <stdio.h>
-
 static const struct option help_only[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
-static int report_bad_option(const struct cli_command *cmd, int c,
-			     char **argv)
-{
-	const char *arg = argv[optind - 1];
-
-	if (c == ':')
-		return cli_usage_error(cmd, "option '%s' needs an argument",
-				       arg);
-	if (optopt && !(arg[0] == '-' && arg[1] == '-'))
-		return cli_usage_error(cmd, "unknown option '-%c'", optopt);
-	return cli_usage_error(cmd, "unknown option '%s'", arg);
-}
-
 bool cli_parse_options(const struct cli_command *cmd, int argc, char **argv,
 		       const struct cli_args *a, int *status)
 {
 	const struct option *longopts = a->longopts ? a->longopts : help_only;
-	char shortopts[64];
+	const char *shortopts = a->shortopts ? a->shortopts : "";
 	int c;
 
-	/* ':' first: a missing argument is told apart from an unknown option */
-	snprintf(shortopts, sizeof(shortopts), ":h%s",
-		 a->shortopts ? a->shortopts : "");
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			cli_print_help(cmd, stdout);
-			*status = CLI_EXIT_OK;
+	while ((c = cli_getopt(cmd, argc, argv, shortopts, longopts)) >= 0) {
+		*status = a->option(cmd, c, optarg, a->opts);
+		if (*status)
 			return false;
-		case '?':
-		case ':':
-			*status = report_bad_option(cmd, c, argv);
-			return false;
-		default:
-			*status = a->option(cmd, c, optarg, a->opts);
-			if (*status)
-				return false;
-		}
 	}
-	return true;
+	if (c == CLI_OPT_DONE)
+		return true;
+	*status = cli_getopt_exit(c);
+	return false;
 }
 
 int cli_option_flag(const struct cli_command *cmd, int c, const char *arg,
@@ -59,25 +32,19 @@ int cli_option_flag(const struct cli_command *cmd, int c, const char *arg,
 	return 0;
 }
 
-static int max_operands(const struct cli_args *a)
-{
-	int n = 0;
-
-	while (n < CLI_MAX_OPERANDS && a->operands[n].name)
-		n++;
-	return n;
-}
-
 int cli_parse_operands(const struct cli_command *cmd, int argc, char **argv,
 		       const struct cli_args *a)
 {
-	int nr = argc - optind, max = max_operands(a);
+	const char *names[CLI_MAX_OPERANDS];
+	int nr = argc - optind, max = 0, ret;
 
-	if (nr < a->min_operands)
-		return cli_usage_error(cmd, "missing %s", a->operands[nr].name);
-	if (nr > max)
-		return cli_usage_error(cmd, "unexpected argument '%s'",
-				       argv[optind + max]);
+	while (max < CLI_MAX_OPERANDS && a->operands[max].name) {
+		names[max] = a->operands[max].name;
+		max++;
+	}
+	ret = cli_check_args(cmd, argc, argv, a->min_operands, max, names);
+	if (ret)
+		return ret;
 	for (int i = 0; i < nr; i++) {
 		const struct cli_operand *op = &a->operands[i];
 		const char *text = argv[optind + i];

@@ -2,7 +2,8 @@
 /*
  * A command's command line, parsed from a table: its options (each handed
  * to the command as it comes) and its operands (DEV OFS LEN...), counted
- * and, for sizes, parsed.  --help and bad options are handled here.
+ * and, for sizes, parsed.  --help and bad options are handled as
+ * cli_getopt() and cli_check_args() (cli_util.h) handle them.
  */
 #ifndef ZONEKIT_CLI_ARGS_H
 #define ZONEKIT_CLI_ARGS_H

@@ -70,6 +70,61 @@ int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 	return CLI_EXIT_USAGE;
 }
 
+/* ---- options ----------------------------------------------------------- */
+
+static int report_bad_option(const struct cli_command *cmd, int c,
+			     char **argv)
+{
+	const char *arg = argv[optind - 1];
+
+	if (c == ':')
+		return cli_usage_error(cmd, "option '%s' needs an argument",
+				       arg);
+	if (optopt && !(arg[0] == '-' && arg[1] == '-'))
+		return cli_usage_error(cmd, "unknown option '-%c'", optopt);
+	return cli_usage_error(cmd, "unknown option '%s'", arg);
+}
+
+int cli_getopt(const struct cli_command *cmd, int argc, char **argv,
+	       const char *shortopts, const struct option *longopts)
+{
+	char opts[64];
+	int c;
+
+	snprintf(opts, sizeof(opts), ":h%s", shortopts);
+	opterr = 0;
+	c = getopt_long(argc, argv, opts, longopts, NULL);
+	switch (c) {
+	case 'h':
+		cli_print_help(cmd, stdout);
+		return CLI_OPT_HELP;
+	case '?':
+	case ':':
+		report_bad_option(cmd, c, argv);
+		return CLI_OPT_BAD;
+	default:
+		return c;
+	}
+}
+
+int cli_getopt_exit(int c)
+{
+	return c == CLI_OPT_HELP ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+}
+
+int cli_check_args(const struct cli_command *cmd, int argc, char **argv,
+		   int min, int max, const char *const *names)
+{
+	int nr = argc - optind;
+
+	if (nr < min)
+		return cli_usage_error(cmd, "missing %s", names[nr]);
+	if (nr > max)
+		return cli_usage_error(cmd, "unexpected argument '%s'",
+				       argv[optind + max]);
+	return 0;
+}
+
 /* ---- numbers ----------------------------------------------------------- */
 
 struct size_unit {

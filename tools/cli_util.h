@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Helpers shared by the commands of the zonekit tool: the command table
- * entry, size parsing and formatting, error messages.
+ * entry, option parsing, size parsing and formatting, error messages.
  */
 #ifndef ZONEKIT_CLI_UTIL_H
 #define ZONEKIT_CLI_UTIL_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,6 +46,27 @@ int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 
 void cli_print_usage_line(const struct cli_command *cmd, FILE *out);
 void cli_print_help(const struct cli_command *cmd, FILE *out);
+
+/* ---- options ----------------------------------------------------------- */
+
+#define CLI_OPT_DONE (-1) /* no more options */
+#define CLI_OPT_HELP (-2) /* --help: help printed, exit 0 */
+#define CLI_OPT_BAD (-3)  /* unknown option or missing argument: reported */
+
+/* getopt_long() for a command, with --help/-h handled and errors reported.
+ * @shortopts must not include the leading ':' nor 'h'.  cli_parse_args()
+ * (cli_args.h) does the whole command line from a table. */
+int cli_getopt(const struct cli_command *cmd, int argc, char **argv,
+	       const char *shortopts, const struct option *longopts);
+
+/* Exit status for CLI_OPT_HELP or CLI_OPT_BAD. */
+int cli_getopt_exit(int c);
+
+/* Check the number of arguments left after the options (argv[optind..]):
+ * @names lists them (for "missing DEV"); @min of them are required.
+ * Returns 0 or CLI_EXIT_USAGE (reported). */
+int cli_check_args(const struct cli_command *cmd, int argc, char **argv,
+		   int min, int max, const char *const *names);
 
 /* ---- numbers ----------------------------------------------------------- */
 
