@@ -50,8 +50,11 @@ if pkg-config --exists liburing 2>/dev/null && grep -q ZK_HAVE_URING "$BUILD/com
 	uring_cflags=-DZKB_HAVE_URING
 	uring_libs=$(pkg-config --libs --static liburing)
 fi
-gcc -O2 -Wall -Wextra -std=gnu11 -static $uring_cflags -I"$ROOT/include" \
-	-o "$W/zkbench" "$D/zkbench.c" "$BUILD/src/libzonekit.a" $uring_libs -lpthread -lm
+# zkbench's sources, and the tool's helpers it links (tools/meson.build)
+gcc -O2 -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -static $uring_cflags \
+	-I"$ROOT/include" -I"$ROOT/tools" -o "$W/zkbench" "$D"/*.c \
+	"$ROOT"/tools/cli_util.c "$ROOT"/tools/cli_json.c "$ROOT"/tools/cli_progress.c \
+	"$BUILD/src/libzonekit.a" $uring_libs -lpthread -lm
 
 if [ -n "$QUICK" ]; then
 	ARGS="--quick --sizes 4K,64K --threads 1,4"

@@ -33,59 +33,11 @@
 #include <string.h>
 #include <zonekit.h>
 
+#include "record.h"
+
 #define REC_MAGIC 0x43474b5au /* "ZKGC" */
 #define MAX_PAYLOAD 3000u
 #define MAX_VICTIMS 8u
-
-struct rec_hdr {
-	uint32_t magic;
-	uint32_t len;   /* payload bytes */
-	uint64_t key;
-	uint64_t seq;   /* newest wins */
-	uint32_t crc;   /* CRC-32C of the header (crc = 0) and the payload */
-	uint32_t reserved;
-};
-
-static uint32_t crc_table[256];
-
-static void crc_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-
-		for (int k = 0; k < 8; k++)
-			c = c & 1 ? (c >> 1) ^ 0x82f63b78u : c >> 1;
-		crc_table[i] = c;
-	}
-}
-
-static uint32_t crc32c(uint32_t crc, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	crc = ~crc;
-	while (len--)
-		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return ~crc;
-}
-
-static uint32_t rec_crc(const struct rec_hdr *h, const void *payload)
-{
-	struct rec_hdr tmp = *h;
-
-	tmp.crc = 0;
-	return crc32c(crc32c(0, &tmp, sizeof(tmp)), payload, h->len);
-}
-
-static void fill_payload(uint8_t *p, uint32_t len, uint64_t key, uint64_t seq)
-{
-	uint64_t x = key * 0x9e3779b97f4a7c15ull ^ seq;
-
-	for (uint32_t i = 0; i < len; i++) {
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		p[i] = (uint8_t)x;
-	}
-}
 
 /* ---- the store ---- */
 
@@ -123,11 +75,10 @@ static uint32_t zone_of(const struct store *s, uint64_t off)
 	return (uint32_t)((off - s->first) / s->info.zone_size);
 }
 
-static size_t rec_size(const struct store *s, uint32_t len)
+/* Bytes of a record of @len payload bytes on the store's device. */
+static size_t rec_bytes(const struct store *s, uint32_t len)
 {
-	size_t bs = s->info.block_size, n = sizeof(struct rec_hdr) + len;
-
-	return (n + bs - 1) / bs * bs;
+	return rec_size(len, s->info.block_size);
 }
 
 static int zone_report(struct store *s, uint32_t z, struct zk_zone *zone)
@@ -188,43 +139,37 @@ static void index_update(struct store *s, uint64_t key, uint64_t seq,
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* A header of this store's: 1 to MAX_PAYLOAD bytes of payload, a key of
+ * the store @arg. */
+static bool rec_valid(const struct rec_hdr *h, const void *arg)
+{
+	const struct store *s = arg;
+
+	return h->magic == REC_MAGIC && h->len && h->len <= MAX_PAYLOAD &&
+	       h->key < s->nr_keys;
+}
+
+static struct rec_reader store_reader(struct store *s, uint8_t *buf)
+{
+	return (struct rec_reader){ .dev = s->dev, .block_size =
+				    s->info.block_size, .buf = buf,
+				    .valid = rec_valid, .arg = s };
+}
+
 /* Read a whole record at @off into @buf; 1 if there is none there. */
 static int read_record(struct store *s, uint64_t off, uint64_t end,
 		       uint8_t *buf, struct rec_hdr *h)
 {
-	uint32_t bs = s->info.block_size;
-	ssize_t n = zk_pread(s->dev, buf, bs, off);
-	size_t size;
+	struct rec_reader rd = store_reader(s, buf);
 
-	if (n < 0)
-		return (int)n;
-	memcpy(h, buf, sizeof(*h));
-	if (h->magic != REC_MAGIC || !h->len || h->len > MAX_PAYLOAD ||
-	    h->key >= s->nr_keys)
-		return 1;
-	size = rec_size(s, h->len);
-	if (off + size > end)
-		return 1;
-	if (size > bs) {
-		n = zk_pread(s->dev, buf + bs, size - bs, off + bs);
-		if (n < 0)
-			return (int)n;
-	}
-	return h->crc == rec_crc(h, buf + sizeof(*h)) ? 0 : -EBADMSG;
+	return rec_read(&rd, off, end, h);
 }
 
 /* ---- filling: overwrites leave garbage behind ---- */
 
-/* A page-aligned buffer (a block device takes it without a bounce copy);
- * aligned_alloc() wants the size a multiple of the alignment. */
-static void *buffer_alloc(size_t len)
-{
-	return aligned_alloc(4096, (len + 4095) / 4096 * 4096);
-}
-
 static int fill(struct store *s, uint32_t records, uint64_t *seq)
 {
-	uint8_t *buf = buffer_alloc(rec_size(s, MAX_PAYLOAD));
+	uint8_t *buf = buffer_alloc(rec_bytes(s, MAX_PAYLOAD));
 	uint32_t rnd = 12345;
 	int ret = 0;
 
@@ -241,11 +186,7 @@ static int fill(struct store *s, uint32_t records, uint64_t *seq)
 		h.key = i < s->nr_keys ? i : (rnd >> 8) % (s->nr_keys / 4 + 1);
 		h.len = 1 + (rnd >> 4) % MAX_PAYLOAD;
 		h.seq = ++*seq;
-		size = rec_size(s, h.len);
-		memset(buf, 0, size);
-		fill_payload(buf + sizeof(h), h.len, h.key, h.seq);
-		h.crc = rec_crc(&h, buf + sizeof(h));
-		memcpy(buf, &h, sizeof(h));
+		size = rec_build(buf, &h, s->info.block_size);
 		ret = store_append(s, buf, size, &landed);
 		if (!ret)
 			index_update(s, h.key, h.seq, landed, (uint32_t)size, h.len);
@@ -276,7 +217,7 @@ static void *copier_main(void *arg)
 {
 	struct copier *c = arg;
 	struct store *s = c->s;
-	uint8_t *buf = buffer_alloc(rec_size(s, MAX_PAYLOAD));
+	uint8_t *buf = buffer_alloc(rec_bytes(s, MAX_PAYLOAD));
 
 	if (!buf) {
 		c->err = -ENOMEM;
@@ -296,7 +237,7 @@ static void *copier_main(void *arg)
 			c->err = ret == 1 ? -EBADMSG : ret;
 			break;
 		}
-		size = rec_size(s, h.len);
+		size = rec_bytes(s, h.len);
 		ret = store_append(s, buf, size, &landed);
 		if (ret) {
 			c->err = ret;
@@ -310,13 +251,58 @@ static void *copier_main(void *arg)
 	return NULL;
 }
 
+/* Offsets of live records, in a growing array. */
+struct live_list {
+	const struct store *s;
+	struct live_rec *recs;
+	size_t nr, room;
+};
+
+static int add_if_live(uint64_t off, const struct rec_hdr *h, void *ctx)
+{
+	struct live_list *l = ctx;
+
+	if (l->s->index[h->key].offset != off)
+		return 0; /* garbage */
+	if (l->nr == l->room) {
+		size_t more = l->room ? l->room * 2 : 1024;
+		struct live_rec *r = realloc(l->recs, more * sizeof(*l->recs));
+
+		if (!r)
+			return -ENOMEM;
+		l->recs = r;
+		l->room = more;
+	}
+	l->recs[l->nr++].offset = off;
+	return 0;
+}
+
+/* The live records of the victims, from their zones. */
+static int find_live(struct store *s, const uint32_t *victims, uint32_t nv,
+		     struct live_list *live)
+{
+	int ret = 0;
+
+	for (uint32_t v = 0; v < nv && !ret; v++) {
+		uint8_t *buf = buffer_alloc(rec_bytes(s, MAX_PAYLOAD));
+		struct rec_reader rd = store_reader(s, buf);
+		struct zk_zone zone;
+
+		ret = buf ? zone_report(s, victims[v], &zone) : -ENOMEM;
+		if (!ret)
+			ret = rec_scan(&rd, zone.start, zone.start + zone.capacity,
+				       add_if_live, live, NULL);
+		free(buf);
+	}
+	return ret;
+}
+
 static int collect(struct store *s, uint32_t copiers, uint32_t *nr_victims,
 		   uint32_t *gc_zone, uint64_t *copied, uint64_t *reclaimed)
 {
 	uint32_t victims[MAX_VICTIMS], nv = 0, free_zones, first_free;
 	uint64_t live_total = 0, cap = s->info.zone_capacity;
-	struct live_rec *recs = NULL;
-	size_t nr = 0, room = 0;
+	struct live_list live = { .s = s, .recs = NULL };
 	_Atomic size_t next = 0;
 	struct copier *c;
 	int ret = 0;
@@ -338,7 +324,7 @@ static int collect(struct store *s, uint32_t copiers, uint32_t *nr_victims,
 		if (best == UINT32_MAX || nv == MAX_VICTIMS ||
 		    s->zones[best].live * 2 > cap ||
 		    live_total + s->zones[best].live +
-				    free_zones * rec_size(s, MAX_PAYLOAD) >
+				    free_zones * rec_bytes(s, MAX_PAYLOAD) >
 			    free_zones * cap)
 			break;
 		s->zones[best].victim = true;
@@ -349,42 +335,7 @@ static int collect(struct store *s, uint32_t copiers, uint32_t *nr_victims,
 	if (!nv)
 		return 0;
 
-	/* The live records of the victims, from their zones. */
-	for (uint32_t v = 0; v < nv && !ret; v++) {
-		uint8_t *buf = buffer_alloc(rec_size(s, MAX_PAYLOAD));
-		struct zk_zone zone;
-		uint64_t off, end;
-
-		ret = buf ? zone_report(s, victims[v], &zone) : -ENOMEM;
-		end = zone.start + zone.capacity;
-		for (off = zone.start; !ret && off < end;) {
-			struct rec_hdr h;
-
-			ret = read_record(s, off, end, buf, &h);
-			if (ret == 1) {
-				ret = 0;
-				break;
-			}
-			if (ret)
-				break;
-			if (s->index[h.key].offset == off) { /* live */
-				if (nr == room) {
-					size_t more = room ? room * 2 : 1024;
-					struct live_rec *r = realloc(recs, more * sizeof(*recs));
-
-					if (!r) {
-						ret = -ENOMEM;
-						break;
-					}
-					recs = r;
-					room = more;
-				}
-				recs[nr++].offset = off;
-			}
-			off += rec_size(s, h.len);
-		}
-		free(buf);
-	}
+	ret = find_live(s, victims, nv, &live);
 
 	/* Copy them into the GC zone(s): appends go to the first empty zone. */
 	s->limit = s->nr_zones;
@@ -393,7 +344,8 @@ static int collect(struct store *s, uint32_t copiers, uint32_t *nr_victims,
 	if (!c)
 		ret = -ENOMEM;
 	for (uint32_t i = 0; !ret && i < copiers; i++) {
-		c[i] = (struct copier){ .s = s, .recs = recs, .nr = nr, .next = &next };
+		c[i] = (struct copier){ .s = s, .recs = live.recs, .nr = live.nr,
+					.next = &next };
 		if (pthread_create(&c[i].tid, NULL, copier_main, &c[i]))
 			ret = -EAGAIN;
 	}
@@ -406,7 +358,7 @@ static int collect(struct store *s, uint32_t copiers, uint32_t *nr_victims,
 			ret = c[i].err;
 	}
 	free(c);
-	free(recs);
+	free(live.recs);
 	/* The copies must be durable before the originals go. */
 	if (!ret)
 		ret = zk_flush(s->dev);
@@ -430,7 +382,7 @@ static int collect(struct store *s, uint32_t copiers, uint32_t *nr_victims,
 
 static int verify(struct store *s, const uint32_t *victims, uint32_t nv)
 {
-	uint8_t *buf = buffer_alloc(rec_size(s, MAX_PAYLOAD));
+	uint8_t *buf = buffer_alloc(rec_bytes(s, MAX_PAYLOAD));
 	uint8_t *want = malloc(MAX_PAYLOAD);
 	uint64_t live = 0, acct = 0;
 	size_t bad = 0;
@@ -472,11 +424,22 @@ static int verify(struct store *s, const uint32_t *victims, uint32_t nv)
 	return bad ? -EIO : 0;
 }
 
+/* The newest record of a key wins a place in the index @ix. */
+static int newest_wins(uint64_t off, const struct rec_hdr *h, void *ix)
+{
+	struct loc *l = &((struct loc *)ix)[h->key];
+
+	if (!l->used || l->seq < h->seq)
+		*l = (struct loc){ .offset = off, .seq = h->seq, .used = true };
+	return 0;
+}
+
 /* Reopen and rebuild the index from the zones: it must be the same. */
 static int verify_after_reopen(struct store *s, const char *path)
 {
-	uint8_t *buf = buffer_alloc(rec_size(s, MAX_PAYLOAD));
+	uint8_t *buf = buffer_alloc(rec_bytes(s, MAX_PAYLOAD));
 	struct loc *ix = calloc(s->nr_keys, sizeof(*ix));
+	struct rec_reader rd;
 	size_t bad = 0;
 	int ret;
 
@@ -487,25 +450,16 @@ static int verify_after_reopen(struct store *s, const char *path)
 		free(ix);
 		return ret ? ret : -ENOMEM;
 	}
+	rd = store_reader(s, buf);
 	for (uint32_t z = 0; z < s->nr_zones && !ret; z++) {
 		struct zk_zone zone;
-		uint64_t off, end;
 
 		ret = zone_report(s, z, &zone);
-		end = zone.cond == ZK_COND_FULL ? zone.start + zone.capacity : zone.wp;
-		for (off = zone.start; !ret && off < end;) {
-			struct rec_hdr h;
-
-			ret = read_record(s, off, end, buf, &h);
-			if (ret == 1) {
-				ret = 0;
-				break;
-			}
-			if (!ret && (!ix[h.key].used || ix[h.key].seq < h.seq))
-				ix[h.key] = (struct loc){ .offset = off, .seq = h.seq,
-							  .used = true };
-			off += rec_size(s, h.len);
-		}
+		if (!ret)
+			ret = rec_scan(&rd, zone.start,
+				       zone.cond == ZK_COND_FULL ?
+				       zone.start + zone.capacity : zone.wp,
+				       newest_wins, ix, NULL);
 	}
 	for (uint32_t k = 0; !ret && k < s->nr_keys; k++) {
 		if (ix[k].used != s->index[k].used ||
@@ -549,9 +503,9 @@ int main(int argc, char **argv)
 	if (!ret)
 		ret = zk_info(s.dev, &s.info);
 	if (!ret && (s.info.nr_zones < s.info.nr_conv_zones + zones ||
-		     s.info.zone_capacity < 8 * rec_size(&s, MAX_PAYLOAD)))
+		     s.info.zone_capacity < 8 * rec_bytes(&s, MAX_PAYLOAD)))
 		ret = -ENOSPC;
-	if (!ret && s.info.max_append && rec_size(&s, MAX_PAYLOAD) > s.info.max_append)
+	if (!ret && s.info.max_append && rec_bytes(&s, MAX_PAYLOAD) > s.info.max_append)
 		ret = -EINVAL;
 	if (ret) {
 		fprintf(stderr, "%s: %s\n", argv[1], zk_strerror(ret));
@@ -564,7 +518,7 @@ int main(int argc, char **argv)
 	s.limit = zones - 3;
 	if (!records)
 		records = (uint32_t)(s.limit * s.info.zone_capacity /
-				     rec_size(&s, MAX_PAYLOAD / 2)) * 9 / 10;
+				     rec_bytes(&s, MAX_PAYLOAD / 2)) * 9 / 10;
 	s.nr_keys = records / 4 + 1;
 	s.index = calloc(s.nr_keys, sizeof(*s.index));
 	s.zones = calloc(zones, sizeof(*s.zones));

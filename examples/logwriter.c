@@ -32,69 +32,11 @@
 #include <string.h>
 #include <zonekit.h>
 
+#include "record.h"
+
 #define REC_MAGIC 0x474c4b5au /* "ZKLG" */
 #define MAX_PAYLOAD 6000u
 #define KEYS_PER_THREAD 64u   /* each key is written several times */
-
-struct rec_hdr {
-	uint32_t magic;
-	uint32_t len;   /* payload bytes */
-	uint64_t key;
-	uint64_t seq;   /* the writer's sequence number: the newest wins */
-	uint32_t crc;   /* CRC-32C of the header (crc = 0) and the payload */
-	uint32_t reserved;
-};
-
-/* ---- CRC-32C (Castagnoli), bitwise table ---- */
-
-static uint32_t crc_table[256];
-
-static void crc_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-
-		for (int k = 0; k < 8; k++)
-			c = c & 1 ? (c >> 1) ^ 0x82f63b78u : c >> 1;
-		crc_table[i] = c;
-	}
-}
-
-static uint32_t crc32c(uint32_t crc, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	crc = ~crc;
-	while (len--)
-		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return ~crc;
-}
-
-static uint32_t rec_crc(const struct rec_hdr *h, const void *payload)
-{
-	struct rec_hdr tmp = *h;
-
-	tmp.crc = 0;
-	return crc32c(crc32c(0, &tmp, sizeof(tmp)), payload, h->len);
-}
-
-/* Payload bytes follow from (key, seq), so that a reader can check them. */
-static void fill_payload(uint8_t *p, uint32_t len, uint64_t key, uint64_t seq)
-{
-	uint64_t x = key * 0x9e3779b97f4a7c15ull ^ seq;
-
-	for (uint32_t i = 0; i < len; i++) {
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		p[i] = (uint8_t)x;
-	}
-}
-
-static size_t rec_size(uint32_t len, uint32_t block_size)
-{
-	size_t n = sizeof(struct rec_hdr) + len;
-
-	return (n + block_size - 1) / block_size * block_size;
-}
 
 /* ---- the index: key -> newest record ---- */
 
@@ -231,13 +173,6 @@ struct writer {
 	int err;
 };
 
-/* A page-aligned buffer (a block device takes it without a bounce copy);
- * aligned_alloc() wants the size a multiple of the alignment. */
-static void *buffer_alloc(size_t len)
-{
-	return aligned_alloc(4096, (len + 4095) / 4096 * 4096);
-}
-
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
@@ -258,11 +193,7 @@ static void *writer_main(void *arg)
 		h.len = 1 + (rnd >> 8) % MAX_PAYLOAD;
 		h.key = (uint64_t)w->id << 32 | (i % KEYS_PER_THREAD);
 		h.seq = i;
-		size = rec_size(h.len, bs);
-		memset(buf, 0, size);
-		fill_payload(buf + sizeof(h), h.len, h.key, h.seq);
-		h.crc = rec_crc(&h, buf + sizeof(h));
-		memcpy(buf, &h, sizeof(h));
+		size = rec_build(buf, &h, bs);
 		w->err = log_append(lg, buf, size, &landed);
 		if (w->err)
 			break;
@@ -274,35 +205,40 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-/* Read the record at @off; 1 if there is none (end of the zone's data),
- * 0 and its header in *h if it is whole and its CRC is right. */
-static int read_record(struct zk_dev *dev, uint64_t off, uint64_t end,
-		       uint32_t bs, uint8_t *buf, struct rec_hdr *h)
+/* A header of this log's: 1 to MAX_PAYLOAD bytes of payload. */
+static bool rec_valid(const struct rec_hdr *h, const void *unused)
 {
-	ssize_t n = zk_pread(dev, buf, bs, off);
-	size_t size;
+	(void)unused;
+	return h->magic == REC_MAGIC && h->len && h->len <= MAX_PAYLOAD;
+}
 
-	if (n < 0)
-		return (int)n;
-	memcpy(h, buf, sizeof(*h));
-	if (h->magic != REC_MAGIC || !h->len || h->len > MAX_PAYLOAD)
-		return 1;
-	size = rec_size(h->len, bs);
-	if (off + size > end)
-		return 1;
-	if (size > bs) {
-		n = zk_pread(dev, buf + bs, size - bs, off + bs);
-		if (n < 0)
-			return (int)n;
-	}
-	return h->crc == rec_crc(h, buf + sizeof(*h)) ? 0 : -EBADMSG;
+static struct rec_reader log_reader(struct log *lg, uint8_t *buf)
+{
+	return (struct rec_reader){ .dev = lg->dev, .block_size =
+				    lg->info.block_size, .buf = buf,
+				    .valid = rec_valid };
+}
+
+struct rebuild {
+	struct index *ix;
+	uint64_t records;
+};
+
+static int index_record(uint64_t off, const struct rec_hdr *h, void *ctx)
+{
+	struct rebuild *rb = ctx;
+
+	index_put(rb->ix, h->key, h->seq, off, h->len);
+	rb->records++;
+	return 0;
 }
 
 /* After a restart: the index again, from the zones alone. */
 static int rebuild_index(struct log *lg, struct index *ix, uint64_t *records)
 {
-	uint32_t bs = lg->info.block_size;
-	uint8_t *buf = buffer_alloc(rec_size(MAX_PAYLOAD, bs));
+	uint8_t *buf = buffer_alloc(rec_size(MAX_PAYLOAD, lg->info.block_size));
+	struct rec_reader rd = log_reader(lg, buf);
+	struct rebuild rb = { .ix = ix, .records = 0 };
 	int ret = 0;
 
 	*records = 0;
@@ -311,7 +247,7 @@ static int rebuild_index(struct log *lg, struct index *ix, uint64_t *records)
 	for (uint32_t z = 0; z < lg->nr_zones && !ret; z++) {
 		struct zk_zone zone;
 		unsigned int nr = 1;
-		uint64_t off, end;
+		uint64_t at, end;
 
 		ret = zk_report(lg->dev, zone_start(lg, z), &zone, &nr);
 		if (ret)
@@ -319,24 +255,12 @@ static int rebuild_index(struct log *lg, struct index *ix, uint64_t *records)
 		/* [start, wp): what was written; a finished zone's wp is its
 		 * end, past the last record: the scan stops at the padding. */
 		end = zone.cond == ZK_COND_FULL ? zone.start + zone.capacity : zone.wp;
-		for (off = zone.start; off < end;) {
-			struct rec_hdr h;
-
-			ret = read_record(lg->dev, off, end, bs, buf, &h);
-			if (ret == 1) {
-				ret = 0;
-				break;
-			}
-			if (ret) {
-				fprintf(stderr, "record at %" PRIu64 ": %s\n", off,
-					ret == -EBADMSG ? "bad checksum" : zk_strerror(ret));
-				break;
-			}
-			index_put(ix, h.key, h.seq, off, h.len);
-			(*records)++;
-			off += rec_size(h.len, bs);
-		}
+		ret = rec_scan(&rd, zone.start, end, index_record, &rb, &at);
+		if (ret)
+			fprintf(stderr, "record at %" PRIu64 ": %s\n", at,
+				ret == -EBADMSG ? "bad checksum" : zk_strerror(ret));
 	}
+	*records = rb.records;
 	free(buf);
 	return ret;
 }
@@ -345,8 +269,8 @@ static int rebuild_index(struct log *lg, struct index *ix, uint64_t *records)
  * must carry the payload its key and sequence number say. */
 static int verify_index(struct log *lg, struct index *rebuilt)
 {
-	uint32_t bs = lg->info.block_size;
-	uint8_t *buf = buffer_alloc(rec_size(MAX_PAYLOAD, bs));
+	uint8_t *buf = buffer_alloc(rec_size(MAX_PAYLOAD, lg->info.block_size));
+	struct rec_reader rd = log_reader(lg, buf);
 	uint8_t *want = malloc(MAX_PAYLOAD);
 	size_t bad = 0;
 
@@ -375,7 +299,7 @@ static int verify_index(struct log *lg, struct index *rebuilt)
 			bad++;
 			continue;
 		}
-		ret = read_record(lg->dev, e->offset, UINT64_MAX, bs, buf, &h);
+		ret = rec_read(&rd, e->offset, UINT64_MAX, &h);
 		fill_payload(want, e->len, e->key, e->seq);
 		if (ret || h.key != e->key || memcmp(buf + sizeof(h), want, e->len)) {
 			fprintf(stderr, "key %#" PRIx64 ": record at %" PRIu64

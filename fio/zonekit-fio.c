@@ -248,6 +248,19 @@ static uint64_t zkf_zone_start(const struct zkf_dev *d, uint64_t off)
 	return off & ~(d->info.zone_size - 1);
 }
 
+/* An append of @len bytes meant for @off landed at @landed: is it where fio
+ * expects it?  Says so in fio's log if not. */
+static bool zkf_landed_right(const struct zkf_dev *d, uint64_t len,
+			     uint64_t off, uint64_t landed)
+{
+	if (landed == off)
+		return true;
+	log_err("zonekit: %s: append of %" PRIu64 " bytes to zone %" PRIu64
+		" landed at %" PRIu64 ", fio expected %" PRIu64 "\n", d->path,
+		len, zkf_zone_start(d, off), landed, off);
+	return false;
+}
+
 /* Check a finished read or write; @res: bytes done or -errno. */
 static void zkf_finish(struct zkf_data *zd, struct zkf_dev *d,
 		       struct io_u *io_u, int64_t res, uint64_t landed)
@@ -262,13 +275,9 @@ static void zkf_finish(struct zkf_data *zd, struct zkf_dev *d,
 	}
 	io_u->error = 0;
 	io_u->resid = io_u->xfer_buflen - (unsigned long long)res;
-	if (zkf_use_append(zd, d, io_u) && landed != io_u->offset) {
-		log_err("zonekit: %s: append of %llu bytes to zone %" PRIu64
-			" landed at %" PRIu64 ", fio expected %llu\n",
-			d->path, io_u->xfer_buflen,
-			zkf_zone_start(d, io_u->offset), landed, io_u->offset);
+	if (zkf_use_append(zd, d, io_u) &&
+	    !zkf_landed_right(d, io_u->xfer_buflen, io_u->offset, landed))
 		io_u->error = EIO;
-	}
 }
 
 /* ---- setup: before fio's zone setup, in the main thread ---- */
@@ -325,6 +334,14 @@ static int zkf_setup(struct thread_data *td)
 	return 0;
 }
 
+static void zkf_data_free(struct zkf_data *zd)
+{
+	free(zd->events);
+	free(zd->cqes);
+	free(zd->files);
+	free(zd);
+}
+
 static int zkf_init(struct thread_data *td)
 {
 	struct zkf_data *zd = calloc(1, sizeof(*zd));
@@ -338,10 +355,7 @@ static int zkf_init(struct thread_data *td)
 	zd->files = calloc(td->o.nr_files ? td->o.nr_files : 1,
 			   sizeof(*zd->files));
 	if (!zd->events || !zd->cqes || !zd->files) {
-		free(zd->events);
-		free(zd->cqes);
-		free(zd->files);
-		free(zd);
+		zkf_data_free(zd);
 		return 1;
 	}
 	td->io_ops_data = zd;
@@ -354,10 +368,7 @@ static void zkf_cleanup(struct thread_data *td)
 
 	if (!zd)
 		return;
-	free(zd->events);
-	free(zd->cqes);
-	free(zd->files);
-	free(zd);
+	zkf_data_free(zd);
 	td->io_ops_data = NULL;
 }
 
@@ -495,13 +506,8 @@ static int64_t zkf_write_split(struct zkf_data *zd, struct zkf_dev *d,
 
 			res = zk_append(d->dev, zkf_zone_start(d, off), buf, len,
 					&landed);
-			if (!res && landed != off) {
-				log_err("zonekit: %s: append of %zu bytes to zone "
-					"%" PRIu64 " landed at %" PRIu64 ", fio "
-					"expected %" PRIu64 "\n", d->path, len,
-					zkf_zone_start(d, off), landed, off);
+			if (!res && !zkf_landed_right(d, len, off, landed))
 				res = -EIO;
-			}
 		} else {
 			res = zk_pwrite(d->dev, buf, len, off);
 		}
@@ -699,19 +705,39 @@ static struct io_u *zkf_event(struct thread_data *td, int event)
 
 /* ---- zone hooks: may run in fio's main thread, before init() ---- */
 
+/* zkf_dev_get() for a zone hook: fio wants errno set on failure too. */
+static int zkf_hook_dev_get(struct thread_data *td, struct fio_file *f,
+			    struct zkf_dev **dp)
+{
+	int ret = zkf_dev_get(td, f, dp);
+
+	if (ret)
+		errno = -ret;
+	return ret;
+}
+
+/* The zoned model and the open zone limit of the device of @f (either
+ * may be NULL). */
+static int zkf_dev_limits(struct thread_data *td, struct fio_file *f,
+			  enum zbd_zoned_model *model, unsigned int *max_open)
+{
+	struct zkf_dev *d;
+	int ret = zkf_hook_dev_get(td, f, &d);
+
+	if (ret)
+		return ret;
+	if (model)
+		*model = d->model;
+	if (max_open)
+		*max_open = d->info.max_open;
+	zkf_dev_put(d);
+	return 0;
+}
+
 static int zkf_get_zoned_model(struct thread_data *td, struct fio_file *f,
 			       enum zbd_zoned_model *model)
 {
-	struct zkf_dev *d;
-	int ret = zkf_dev_get(td, f, &d);
-
-	if (ret) {
-		errno = -ret;
-		return ret;
-	}
-	*model = d->model;
-	zkf_dev_put(d);
-	return 0;
+	return zkf_dev_limits(td, f, model, NULL);
 }
 
 static int zkf_report_zones(struct thread_data *td, struct fio_file *f,
@@ -721,12 +747,10 @@ static int zkf_report_zones(struct thread_data *td, struct fio_file *f,
 	struct zk_zone *zones;
 	struct zkf_dev *d;
 	unsigned int nr = nr_zones;
-	int ret = zkf_dev_get(td, f, &d);
+	int ret = zkf_hook_dev_get(td, f, &d);
 
-	if (ret) {
-		errno = -ret;
+	if (ret)
 		return ret;
-	}
 	if (offset >= d->info.capacity) {
 		zkf_dev_put(d);
 		return 0;
@@ -795,12 +819,10 @@ static int zkf_reset_wp(struct thread_data *td, struct fio_file *f,
 			uint64_t offset, uint64_t length)
 {
 	struct zkf_dev *d;
-	int ret = zkf_dev_get(td, f, &d);
+	int ret = zkf_hook_dev_get(td, f, &d);
 
-	if (ret) {
-		errno = -ret;
+	if (ret)
 		return ret;
-	}
 	dprint(FD_ZBD, "zonekit: %s: reset %" PRIu64 "+%" PRIu64 "\n",
 	       f->file_name, offset, length);
 	ret = zk_zone_op(d->dev, ZK_OP_RESET, offset, length);
@@ -816,16 +838,7 @@ static int zkf_reset_wp(struct thread_data *td, struct fio_file *f,
 static int zkf_get_max_open_zones(struct thread_data *td, struct fio_file *f,
 				  unsigned int *max_open_zones)
 {
-	struct zkf_dev *d;
-	int ret = zkf_dev_get(td, f, &d);
-
-	if (ret) {
-		errno = -ret;
-		return ret;
-	}
-	*max_open_zones = d->info.max_open;
-	zkf_dev_put(d);
-	return 0;
+	return zkf_dev_limits(td, f, NULL, max_open_zones);
 }
 
 /* fio looks this symbol up with dlsym() */

@@ -1,20 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 #include "cli_data.h"
 
+#include "cli_args.h"
+#include "cli_dev.h"
+
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-void data_source_init(struct data_source *src)
+static void data_source_init(struct data_source *src)
 {
 	memset(src, 0, sizeof(*src));
 	src->fd = -1;
 }
 
-int data_source_option(const struct cli_command *cmd, struct data_source *src,
-		       int c, const char *arg)
+static int data_source_option(const struct cli_command *cmd,
+			      struct data_source *src, int c, const char *arg)
 {
 	switch (c) {
 	case OPT_DATA_SIZE:
@@ -29,8 +33,8 @@ int data_source_option(const struct cli_command *cmd, struct data_source *src,
 	}
 }
 
-int data_source_check(const struct cli_command *cmd,
-		      const struct data_source *src)
+static int data_source_check(const struct cli_command *cmd,
+			     const struct data_source *src)
 {
 	if (src->has_size && src->file)
 		return cli_usage_error(cmd, "--size and --file exclude each other");
@@ -56,8 +60,8 @@ static int open_file(const char *cmd, struct data_source *src)
 	return 0;
 }
 
-int data_source_open(const char *cmd, struct data_source *src,
-		     uint32_t block_size)
+static int data_source_open(const char *cmd, struct data_source *src,
+			    uint32_t block_size)
 {
 	const char *what = src->file ? src->file : "--size";
 	int ret;
@@ -71,8 +75,8 @@ int data_source_open(const char *cmd, struct data_source *src,
 		return cli_fail(cmd, -EINVAL, "%s: no data (0 bytes)", what);
 	if (block_size && src->size % block_size)
 		return cli_fail(cmd, -EINVAL,
-				"%s: %llu bytes is not a multiple of the block size (%u)",
-				what, (unsigned long long)src->size,
+				"%s: %" PRIu64 " bytes is not a multiple of the block size (%u)",
+				what, src->size,
 				block_size);
 	return 0;
 }
@@ -104,9 +108,53 @@ int data_source_fill(struct data_source *src, void *buf, size_t len)
 	return 0;
 }
 
-void data_source_close(struct data_source *src)
+static void data_source_close(struct data_source *src)
 {
 	if (src->fd >= 0)
 		close(src->fd);
 	src->fd = -1;
+}
+
+int data_command_option(const struct cli_command *cmd, int c, const char *arg,
+			void *opts)
+{
+	struct data_command *dc = opts;
+
+	if (c != OPT_DATA_JSON)
+		return data_source_option(cmd, &dc->src, c, arg);
+	dc->json = true;
+	return 0;
+}
+
+struct data_run {
+	struct data_command *dc;
+	int (*fn)(struct cli_dev *d, struct data_command *dc);
+};
+
+static int run_with_data(struct cli_dev *d, void *ctx)
+{
+	struct data_run *r = ctx;
+	int ret = data_source_open(d->cmd, &r->dc->src, d->info.block_size);
+
+	if (!ret)
+		ret = r->fn(d, r->dc);
+	data_source_close(&r->dc->src);
+	return ret;
+}
+
+int data_command_run(const struct cli_command *cmd, int argc, char **argv,
+		     const struct cli_args *a, struct data_command *dc,
+		     int (*fn)(struct cli_dev *d, struct data_command *dc))
+{
+	struct data_run r = { .dc = dc, .fn = fn };
+	int ret;
+
+	data_source_init(&dc->src);
+	dc->json = false;
+	if (!cli_parse_args(cmd, argc, argv, a, &ret))
+		return ret;
+	ret = data_source_check(cmd, &dc->src);
+	if (ret)
+		return ret;
+	return cli_dev_run(cmd->name, dc->dev, 0, run_with_data, &r);
 }

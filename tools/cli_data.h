@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Where the bytes of "write" and "append" come from: --size N with an
- * optional --pattern BYTE, or --file F (the whole file).
+ * optional --pattern BYTE, or --file F (the whole file); and the rest of
+ * their command line, DEV OFS.
  */
 #ifndef ZONEKIT_CLI_DATA_H
 #define ZONEKIT_CLI_DATA_H
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,26 +35,36 @@ struct data_source {
 	int fd;
 };
 
-void data_source_init(struct data_source *src);
-
-/* Take option @c (one of OPT_DATA_*) with argument @arg.
- * Returns 0 or CLI_EXIT_USAGE (reported). */
-int data_source_option(const struct cli_command *cmd, struct data_source *src,
-		       int c, const char *arg);
-
-/* After the options: exactly one of --size and --file, --pattern only with
- * --size.  Returns 0 or CLI_EXIT_USAGE (reported). */
-int data_source_check(const struct cli_command *cmd,
-		      const struct data_source *src);
-
-/* Open the file and learn its size; the size must be a non-zero multiple of
- * @block_size.  Returns 0 or CLI_EXIT_FAILURE (reported). */
-int data_source_open(const char *cmd, struct data_source *src,
-		     uint32_t block_size);
-
 /* The next @len bytes: 0 or a negative errno. */
 int data_source_fill(struct data_source *src, void *buf, size_t len);
 
-void data_source_close(struct data_source *src);
+/* The command line of write and append: DEV OFS, the data and --json (if
+ * the command lists it). */
+struct data_command {
+	const char *dev;
+	uint64_t offset;
+	struct data_source src;
+	bool json;
+};
+
+enum { OPT_DATA_JSON = 'j' };
+
+struct cli_args;
+struct cli_dev;
+
+/* A cli_args option callback: option @c (OPT_DATA_*) into the struct
+ * data_command @dc.  Returns 0 or CLI_EXIT_USAGE (reported). */
+int data_command_option(const struct cli_command *cmd, int c, const char *arg,
+			void *dc);
+
+/* Parse the command line as @a says (options into @dc with
+ * data_command_option(), operands DEV and OFS into dc->dev and
+ * dc->offset), check the data options (exactly one of --size and --file,
+ * --pattern only with --size), open the device, then the data (its size a
+ * non-zero multiple of the block size), and run @fn.  Returns an exit
+ * status: @fn's, or one reported here. */
+int data_command_run(const struct cli_command *cmd, int argc, char **argv,
+		     const struct cli_args *a, struct data_command *dc,
+		     int (*fn)(struct cli_dev *d, struct data_command *dc));
 
 #endif /* ZONEKIT_CLI_DATA_H */

@@ -46,6 +46,17 @@ int cli_dev_close(struct cli_dev *d, int status)
 	return status;
 }
 
+int cli_dev_run(const char *cmd, const char *path, unsigned int flags,
+		int (*fn)(struct cli_dev *d, void *ctx), void *ctx)
+{
+	struct cli_dev d;
+	int ret = cli_dev_open(&d, cmd, path, flags);
+
+	if (ret)
+		return ret;
+	return cli_dev_close(&d, fn(&d, ctx));
+}
+
 int cli_zone_at(struct cli_dev *d, uint64_t offset, struct zk_zone *zone)
 {
 	unsigned int nr = 1;

@@ -30,6 +30,11 @@ int cli_dev_open(struct cli_dev *d, const char *cmd, const char *path,
  * flush fails. */
 int cli_dev_close(struct cli_dev *d, int status);
 
+/* Open @path, run @fn on it, close it (cli_dev_close()).  Returns what
+ * @fn returns, or CLI_EXIT_FAILURE (reported). */
+int cli_dev_run(const char *cmd, const char *path, unsigned int flags,
+		int (*fn)(struct cli_dev *d, void *ctx), void *ctx);
+
 /* The zone containing @offset: 0 or a negative errno. */
 int cli_zone_at(struct cli_dev *d, uint64_t offset, struct zk_zone *zone);
 

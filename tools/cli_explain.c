@@ -2,14 +2,13 @@
 #include "cli_explain.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 
 #include "cli_util.h"
 
 #define WHY_LEN 256
-
-typedef unsigned long long ull;
 
 /* A message being put together. */
 struct why {
@@ -70,8 +69,8 @@ static void explain_range(struct cli_dev *d, struct why *w, const char *what,
 			  uint64_t offset, uint64_t len)
 {
 	if (range_past_end(d, offset, len))
-		why_set(w, "%s goes past the end of the device (0x%llx)", what,
-			(ull)d->info.capacity);
+		why_set(w, "%s goes past the end of the device (0x%" PRIx64 ")", what,
+			d->info.capacity);
 	else if (range_unaligned(d, offset, len))
 		why_set(w, "%s is not aligned to the block size (%u)", what,
 			d->info.block_size);
@@ -84,25 +83,25 @@ static void explain_write_zone(struct why *w, const char *what,
 			       uint64_t len, int err)
 {
 	if (err == -EINVAL && offset + len > z->start + z->len)
-		why_set(w, "%s crosses the end of its zone (0x%llx)", what,
-			(ull)(z->start + z->len));
+		why_set(w, "%s crosses the end of its zone (0x%" PRIx64 ")", what,
+			z->start + z->len);
 	if (err != -EIO)
 		return;
 	if (worn_out(z))
-		why_set(w, "%s: the zone at 0x%llx is %s", what, (ull)z->start,
+		why_set(w, "%s: the zone at 0x%" PRIx64 " is %s", what, z->start,
 			worn_out(z));
 	if (!is_sequential(z))
 		return;
 	if (z->cond == ZK_COND_FULL)
-		why_set(w, "%s: the zone at 0x%llx is full", what,
-			(ull)z->start);
+		why_set(w, "%s: the zone at 0x%" PRIx64 " is full", what,
+			z->start);
 	if (offset != z->wp)
 		why_set(w,
-			"write at 0x%llx is not at the zone's write pointer (0x%llx)",
-			(ull)offset, (ull)z->wp);
+			"write at 0x%" PRIx64 " is not at the zone's write pointer (0x%" PRIx64 ")",
+			offset, z->wp);
 	if (offset + len > z->start + z->capacity)
-		why_set(w, "%s goes past the zone's capacity (it ends at 0x%llx)",
-			what, (ull)(z->start + z->capacity));
+		why_set(w, "%s goes past the zone's capacity (it ends at 0x%" PRIx64 ")",
+			what, z->start + z->capacity);
 }
 
 int fail_write(struct cli_dev *d, uint64_t offset, uint64_t len, int err)
@@ -111,8 +110,8 @@ int fail_write(struct cli_dev *d, uint64_t offset, uint64_t len, int err)
 	char what[96];
 	struct zk_zone z;
 
-	snprintf(what, sizeof(what), "write of %llu bytes at 0x%llx",
-		 (ull)len, (ull)offset);
+	snprintf(what, sizeof(what), "write of %" PRIu64 " bytes at 0x%" PRIx64,
+		 len, offset);
 	explain_limits(d, &w, what, err);
 	if (err == -EINVAL)
 		explain_range(d, &w, what, offset, len);
@@ -122,6 +121,18 @@ int fail_write(struct cli_dev *d, uint64_t offset, uint64_t len, int err)
 	return why_report(d, &w, err);
 }
 
+int write_at(struct cli_dev *d, const void *buf, size_t len, uint64_t offset)
+{
+	ssize_t n = zk_pwrite(d->dev, buf, len, offset);
+
+	if (n < 0)
+		return fail_write(d, offset, len, (int)n);
+	if ((size_t)n != len)
+		return cli_fail(d->cmd, -EIO, "short write at 0x%" PRIx64 ": %zd of %zu bytes",
+				offset, n, len);
+	return 0;
+}
+
 /* ---- append ------------------------------------------------------------ */
 
 static void explain_append_zone(struct why *w, const char *what,
@@ -129,22 +140,22 @@ static void explain_append_zone(struct why *w, const char *what,
 				uint64_t len, int err)
 {
 	if (err == -EINVAL && z->start != zone_start)
-		why_set(w, "%s: 0x%llx is not the start of a zone (its zone starts at 0x%llx)",
-			what, (ull)zone_start, (ull)z->start);
+		why_set(w, "%s: 0x%" PRIx64 " is not the start of a zone (its zone starts at 0x%" PRIx64 ")",
+			what, zone_start, z->start);
 	if (err != -EIO)
 		return;
 	if (!is_sequential(z))
-		why_set(w, "%s: the zone at 0x%llx is conventional", what,
-			(ull)z->start);
+		why_set(w, "%s: the zone at 0x%" PRIx64 " is conventional", what,
+			z->start);
 	if (worn_out(z))
-		why_set(w, "%s: the zone at 0x%llx is %s", what, (ull)z->start,
+		why_set(w, "%s: the zone at 0x%" PRIx64 " is %s", what, z->start,
 			worn_out(z));
 	if (z->cond == ZK_COND_FULL)
-		why_set(w, "%s: the zone at 0x%llx is full", what,
-			(ull)z->start);
+		why_set(w, "%s: the zone at 0x%" PRIx64 " is full", what,
+			z->start);
 	if (z->wp + len > z->start + z->capacity)
-		why_set(w, "%s: only %llu bytes are left in the zone", what,
-			(ull)(z->start + z->capacity - z->wp));
+		why_set(w, "%s: only %" PRIu64 " bytes are left in the zone", what,
+			z->start + z->capacity - z->wp);
 }
 
 /* Range and size problems, all -EINVAL. */
@@ -153,11 +164,11 @@ static void explain_append_size(struct cli_dev *d, struct why *w,
 				uint64_t len)
 {
 	if (zone_start >= d->info.capacity)
-		why_set(w, "%s: 0x%llx is past the end of the device (0x%llx)",
-			what, (ull)zone_start, (ull)d->info.capacity);
+		why_set(w, "%s: 0x%" PRIx64 " is past the end of the device (0x%" PRIx64 ")",
+			what, zone_start, d->info.capacity);
 	if (d->info.max_append && len > d->info.max_append)
-		why_set(w, "%s: the device appends at most %llu bytes at once",
-			what, (ull)d->info.max_append);
+		why_set(w, "%s: the device appends at most %" PRIu64 " bytes at once",
+			what, d->info.max_append);
 	if (range_unaligned(d, 0, len))
 		why_set(w, "%s: not a multiple of the block size (%u)", what,
 			d->info.block_size);
@@ -169,8 +180,8 @@ int fail_append(struct cli_dev *d, uint64_t zone_start, uint64_t len, int err)
 	char what[96];
 	struct zk_zone z;
 
-	snprintf(what, sizeof(what), "append of %llu bytes to the zone at 0x%llx",
-		 (ull)len, (ull)zone_start);
+	snprintf(what, sizeof(what), "append of %" PRIu64 " bytes to the zone at 0x%" PRIx64,
+		 len, zone_start);
 	explain_limits(d, &w, what, err);
 	if (err == -EINVAL)
 		explain_append_size(d, &w, what, zone_start, len);
@@ -232,14 +243,14 @@ int fail_read(struct cli_dev *d, uint64_t offset, uint64_t len, int err)
 	char what[96];
 	struct zk_zone z;
 
-	snprintf(what, sizeof(what), "read of %llu bytes at 0x%llx", (ull)len,
-		 (ull)offset);
+	snprintf(what, sizeof(what), "read of %" PRIu64 " bytes at 0x%" PRIx64, len,
+		 offset);
 	if (err == -EINVAL)
 		explain_range(d, &w, what, offset, len);
 	if (!w.set && err == -EIO && find_zone(d, offset, len, is_offline,
 					       NULL, &z))
-		why_set(&w, "%s: the zone at 0x%llx is offline", what,
-			(ull)z.start);
+		why_set(&w, "%s: the zone at 0x%" PRIx64 " is offline", what,
+			z.start);
 	why_set(&w, "%s", what);
 	return why_report(d, &w, err);
 }
@@ -276,19 +287,19 @@ static void explain_zone_op_range(struct cli_dev *d, struct why *w,
 	struct zk_zone z;
 
 	if (range_past_end(d, offset, len)) {
-		why_set(w, "%s: the range goes past the end of the device (0x%llx)",
-			what, (ull)d->info.capacity);
+		why_set(w, "%s: the range goes past the end of the device (0x%" PRIx64 ")",
+			what, d->info.capacity);
 		return;
 	}
 	if (cli_zone_at(d, offset, &z) < 0)
 		return;
 	if (z.start != offset)
-		why_set(w, "%s: 0x%llx is not the start of a zone (its zone starts at 0x%llx)",
-			what, (ull)offset, (ull)z.start);
+		why_set(w, "%s: 0x%" PRIx64 " is not the start of a zone (its zone starts at 0x%" PRIx64 ")",
+			what, offset, z.start);
 	else if (!len || (offset + len != d->info.capacity &&
 			   len % d->info.zone_size))
-		why_set(w, "%s: the length %llu is not a whole number of zones (%llu bytes each)",
-			what, (ull)len, (ull)d->info.zone_size);
+		why_set(w, "%s: the length %" PRIu64 " is not a whole number of zones (%" PRIu64 " bytes each)",
+			what, len, d->info.zone_size);
 }
 
 /* "reset of all zones", "reset of the zone at X", "reset of zones X to Y" */
@@ -301,11 +312,11 @@ static void describe_zone_op(struct cli_dev *d, uint64_t offset, uint64_t len,
 		snprintf(buf, size, "%s of all zones", d->cmd);
 	else if (cli_zone_at(d, offset, &z) == 0 && z.start == offset &&
 		 z.len == len)
-		snprintf(buf, size, "%s of the zone at 0x%llx", d->cmd,
-			 (ull)offset);
+		snprintf(buf, size, "%s of the zone at 0x%" PRIx64, d->cmd,
+			 offset);
 	else
-		snprintf(buf, size, "%s of zones 0x%llx to 0x%llx", d->cmd,
-			 (ull)offset, (ull)(offset + len));
+		snprintf(buf, size, "%s of zones 0x%" PRIx64 " to 0x%" PRIx64, d->cmd,
+			 offset, offset + len);
 }
 
 int fail_zone_op(struct cli_dev *d, enum zk_op op, uint64_t offset,
@@ -325,8 +336,8 @@ int fail_zone_op(struct cli_dev *d, enum zk_op op, uint64_t offset,
 		if (!all && z.start == offset && z.len == len) /* one zone */
 			why_set(&w, "%s: it is %s", what,
 				zone_op_problem(&z, &check));
-		why_set(&w, "%s: the zone at 0x%llx is %s", what,
-			(ull)z.start, zone_op_problem(&z, &check));
+		why_set(&w, "%s: the zone at 0x%" PRIx64 " is %s", what,
+			z.start, zone_op_problem(&z, &check));
 	}
 	why_set(&w, "%s", what);
 	return why_report(d, &w, err);

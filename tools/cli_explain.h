@@ -8,11 +8,15 @@
 #ifndef ZONEKIT_CLI_EXPLAIN_H
 #define ZONEKIT_CLI_EXPLAIN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cli_dev.h"
 
 int fail_write(struct cli_dev *d, uint64_t offset, uint64_t len, int err);
+/* zk_pwrite() of @len bytes at @offset: 0, or CLI_EXIT_FAILURE with the
+ * failure (or a short write) reported as fail_write() does. */
+int write_at(struct cli_dev *d, const void *buf, size_t len, uint64_t offset);
 int fail_append(struct cli_dev *d, uint64_t zone_start, uint64_t len, int err);
 int fail_read(struct cli_dev *d, uint64_t offset, uint64_t len, int err);
 /* The command (d->cmd) names the operation.  @all: the whole device (the

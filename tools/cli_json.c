@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "cli_json.h"
 
+#include <inttypes.h>
+
 void json_init(struct json_writer *w, FILE *out, int pretty_depth)
 {
 	w->out = out;
@@ -9,7 +11,7 @@ void json_init(struct json_writer *w, FILE *out, int pretty_depth)
 	w->has_members[0] = false;
 }
 
-static void put_string(FILE *out, const char *s)
+void json_put_string(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (; *s; s++) {
@@ -49,7 +51,7 @@ static void begin_member(struct json_writer *w, const char *key)
 			new_line(w, w->depth);
 	}
 	if (key) {
-		put_string(w->out, key);
+		json_put_string(w->out, key);
 		fputs(": ", w->out);
 	}
 }
@@ -95,13 +97,13 @@ void json_end_array(struct json_writer *w)
 void json_u64(struct json_writer *w, const char *key, uint64_t v)
 {
 	begin_member(w, key);
-	fprintf(w->out, "%llu", (unsigned long long)v);
+	fprintf(w->out, "%" PRIu64, v);
 }
 
 void json_string(struct json_writer *w, const char *key, const char *s)
 {
 	begin_member(w, key);
-	put_string(w->out, s);
+	json_put_string(w->out, s);
 }
 
 void json_bool(struct json_writer *w, const char *key, bool v)

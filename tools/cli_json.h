@@ -33,4 +33,7 @@ void json_u64(struct json_writer *w, const char *key, uint64_t v);
 void json_string(struct json_writer *w, const char *key, const char *s);
 void json_bool(struct json_writer *w, const char *key, bool v);
 
+/* @s as a JSON string, quoted and escaped, for a writer of its own. */
+void json_put_string(FILE *out, const char *s);
+
 #endif /* ZONEKIT_CLI_JSON_H */

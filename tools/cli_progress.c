@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "cli_progress.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -58,13 +59,21 @@ void progress_update(struct cli_progress *p, uint64_t done)
 	percent = done >= p->total ? 100 :
 		  (unsigned int)((double)done * 100.0 / (double)p->total);
 	if (p->in_bytes)
-		fprintf(stderr, "\r%s: %3u%% (%llu/%llu MiB)", p->label, percent,
-			(unsigned long long)(done >> 20),
-			(unsigned long long)(p->total >> 20));
+		fprintf(stderr, "\r%s: %3u%% (%" PRIu64 "/%" PRIu64 " MiB)",
+			p->label, percent, done >> 20, p->total >> 20);
 	else
-		fprintf(stderr, "\r%s: %3u%% (%llu/%llu)", p->label, percent,
-			(unsigned long long)done,
-			(unsigned long long)p->total);
+		fprintf(stderr, "\r%s: %3u%% (%" PRIu64 "/%" PRIu64 ")",
+			p->label, percent, done, p->total);
+	fflush(stderr);
+	p->drawn = true;
+}
+
+void progress_step(struct cli_progress *p, uint64_t step, const char *what)
+{
+	if (!p->enabled)
+		return;
+	fprintf(stderr, "\r\033[K[%" PRIu64 "/%" PRIu64 "] %s", step, p->total,
+		what);
 	fflush(stderr);
 	p->drawn = true;
 }

@@ -29,6 +29,9 @@ void progress_start_bytes(struct cli_progress *p, const char *label,
 /* Never draw: e.g. when the command's own output goes to the terminal. */
 void progress_disable(struct cli_progress *p);
 void progress_update(struct cli_progress *p, uint64_t done);
+/* Step @step of the total, described by @what, drawn at once on a cleared
+ * line: "[3/40] WHAT".  For a sequence of long steps (bench/zkbench's runs). */
+void progress_step(struct cli_progress *p, uint64_t step, const char *what);
 void progress_end(struct cli_progress *p);
 
 #endif /* ZONEKIT_CLI_PROGRESS_H */

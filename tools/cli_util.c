@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,27 +243,40 @@ const char *format_size_exact(uint64_t v, char *buf, size_t size)
 		unit++;
 	}
 	if (unit < 0)
-		snprintf(buf, size, "%llu", (unsigned long long)v);
+		snprintf(buf, size, "%" PRIu64, v);
 	else
-		snprintf(buf, size, "%llu%c", (unsigned long long)v,
+		snprintf(buf, size, "%" PRIu64 "%c", v,
 			 units[unit]);
 	return buf;
 }
 
-int write_all(int fd, const void *buf, size_t len)
+/* At @offset, or at the file's own offset if @offset is negative. */
+static int write_whole(int fd, const void *buf, size_t len, off_t offset)
 {
 	const char *p = buf;
 
 	while (len) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = offset < 0 ? write(fd, p, len) :
+					 pwrite(fd, p, len, offset);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
 		p += n;
 		len -= (size_t)n;
+		if (offset >= 0)
+			offset += n;
 	}
 	return 0;
+}
+
+int write_all(int fd, const void *buf, size_t len)
+{
+	return write_whole(fd, buf, len, -1);
+}
+
+int pwrite_all(int fd, const void *buf, size_t len, uint64_t offset)
+{
+	return write_whole(fd, buf, len, (off_t)offset);
 }

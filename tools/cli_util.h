@@ -54,7 +54,8 @@ void cli_print_help(const struct cli_command *cmd, FILE *out);
 #define CLI_OPT_BAD (-3)  /* unknown option or missing argument: reported */
 
 /* getopt_long() for a command, with --help/-h handled and errors reported.
- * @shortopts must not include the leading ':' nor 'h'. */
+ * @shortopts must not include the leading ':' nor 'h'.  cli_parse_args()
+ * (cli_args.h) does the whole command line from a table. */
 int cli_getopt(const struct cli_command *cmd, int argc, char **argv,
 	       const char *shortopts, const struct option *longopts);
 
@@ -86,7 +87,9 @@ int cli_parse_byte(const struct cli_command *cmd, const char *name,
 const char *format_size_exact(uint64_t v, char *buf, size_t size);
 #define SIZE_BUF_LEN 32
 
-/* Write all of @buf to @fd; 0 or -errno. */
+/* Write all of @buf to @fd, at its file offset or at @offset: 0 or -errno
+ * (-EIO if nothing could be written). */
 int write_all(int fd, const void *buf, size_t len);
+int pwrite_all(int fd, const void *buf, size_t len, uint64_t offset);
 
 #endif /* ZONEKIT_CLI_UTIL_H */

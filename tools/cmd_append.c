@@ -1,23 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /* zonekit append: one zone append; prints where the data landed. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cli_args.h"
 #include "cli_data.h"
 #include "cli_dev.h"
 #include "cli_explain.h"
 #include "cli_json.h"
 #include "commands.h"
 
-typedef unsigned long long ull;
-
 static void print_landed(uint64_t landed, uint64_t len, bool json)
 {
 	struct json_writer w;
 
 	if (!json) {
-		printf("%llu\n", (ull)landed);
+		printf("%" PRIu64 "\n", landed);
 		return;
 	}
 	json_init(&w, stdout, 0);
@@ -28,9 +28,10 @@ static void print_landed(uint64_t landed, uint64_t len, bool json)
 }
 
 /* The whole append is one zk_append() call, so it is one buffer. */
-static int append_data(struct cli_dev *d, uint64_t zone_start,
-		       struct data_source *src, bool json)
+static int append_data(struct cli_dev *d, struct data_command *dc)
 {
+	struct data_source *src = &dc->src;
+	uint64_t zone_start = dc->offset;
 	uint64_t landed;
 	void *buf;
 	int ret;
@@ -42,8 +43,8 @@ static int append_data(struct cli_dev *d, uint64_t zone_start,
 		return fail_append(d, zone_start, src->size, -EIO);
 	buf = src->size <= SIZE_MAX ? malloc((size_t)src->size) : NULL;
 	if (!buf)
-		return cli_fail(d->cmd, -ENOMEM, "cannot allocate %llu bytes",
-				(ull)src->size);
+		return cli_fail(d->cmd, -ENOMEM, "cannot allocate %" PRIu64 " bytes",
+				src->size);
 	ret = data_source_fill(src, buf, (size_t)src->size);
 	if (ret < 0) {
 		free(buf);
@@ -53,55 +54,31 @@ static int append_data(struct cli_dev *d, uint64_t zone_start,
 	free(buf);
 	if (ret < 0)
 		return fail_append(d, zone_start, src->size, ret);
-	print_landed(landed, src->size, json);
+	print_landed(landed, src->size, dc->json);
 	return CLI_EXIT_OK;
 }
 
-enum { OPT_JSON = 'j' };
-
 static const struct option append_options[] = {
 	DATA_SOURCE_OPTIONS,
-	{ "json", no_argument, NULL, OPT_JSON },
+	{ "json", no_argument, NULL, OPT_DATA_JSON },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 static int run_append(const struct cli_command *cmd, int argc, char **argv)
 {
-	static const char *const args[] = { "DEV", "ZONE_OFS" };
-	struct data_source src;
-	uint64_t zone_start;
-	bool json = false;
-	struct cli_dev d;
-	int c, ret;
+	struct data_command dc;
+	const struct cli_args a = {
+		.shortopts = DATA_SOURCE_SHORTOPTS "j",
+		.longopts = append_options,
+		.option = data_command_option,
+		.opts = &dc,
+		.operands = { { "DEV", &dc.dev, NULL },
+			      { "ZONE_OFS", NULL, &dc.offset } },
+		.min_operands = 2,
+	};
 
-	data_source_init(&src);
-	while ((c = cli_getopt(cmd, argc, argv, DATA_SOURCE_SHORTOPTS "j",
-			       append_options)) >= 0) {
-		if (c == OPT_JSON)
-			json = true;
-		else if ((ret = data_source_option(cmd, &src, c, optarg)))
-			return ret;
-	}
-	if (c != CLI_OPT_DONE)
-		return cli_getopt_exit(c);
-	ret = cli_check_args(cmd, argc, argv, 2, 2, args);
-	if (ret)
-		return ret;
-	ret = cli_parse_size(cmd, "ZONE_OFS", argv[optind + 1], &zone_start);
-	if (ret)
-		return ret;
-	ret = data_source_check(cmd, &src);
-	if (ret)
-		return ret;
-	ret = cli_dev_open(&d, cmd->name, argv[optind], 0);
-	if (ret)
-		return ret;
-	ret = data_source_open(cmd->name, &src, d.info.block_size);
-	if (!ret)
-		ret = append_data(&d, zone_start, &src, json);
-	data_source_close(&src);
-	return cli_dev_close(&d, ret);
+	return data_command_run(cmd, argc, argv, &a, &dc, append_data);
 }
 
 const struct cli_command cmd_append = {

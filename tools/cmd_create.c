@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "cli_args.h"
 #include "commands.h"
 #include "zonekit.h"
 
@@ -45,8 +46,10 @@ static int parse_nonzero_size(const struct cli_command *cmd, const char *name,
 }
 
 static int parse_create_option(const struct cli_command *cmd, int c,
-			       const char *arg, struct zk_geometry *geo)
+			       const char *arg, void *opts)
 {
+	struct zk_geometry *geo = opts;
+
 	switch (c) {
 	case OPT_CAPACITY:
 		return parse_nonzero_size(cmd, "--capacity", arg, &geo->capacity);
@@ -86,25 +89,24 @@ static int create_device(const struct cli_command *cmd, const char *path,
 
 static int run_create(const struct cli_command *cmd, int argc, char **argv)
 {
-	static const char *const args[] = { "DIR" };
 	struct zk_geometry geo = { .block_size = DEFAULT_BLOCK_SIZE };
-	int c, ret;
+	const char *dir = NULL;
+	const struct cli_args a = {
+		.longopts = create_options,
+		.option = parse_create_option,
+		.opts = &geo,
+		.operands = { { "DIR", &dir, NULL } },
+		.min_operands = 1,
+	};
+	int ret;
 
-	while ((c = cli_getopt(cmd, argc, argv, "", create_options)) >= 0) {
-		ret = parse_create_option(cmd, c, optarg, &geo);
-		if (ret)
-			return ret;
-	}
-	if (c != CLI_OPT_DONE)
-		return cli_getopt_exit(c);
-	ret = cli_check_args(cmd, argc, argv, 1, 1, args);
-	if (ret)
+	if (!cli_parse_args(cmd, argc, argv, &a, &ret))
 		return ret;
 	if (!geo.capacity)
 		return cli_usage_error(cmd, "missing --capacity");
 	if (!geo.zone_size)
 		return cli_usage_error(cmd, "missing --zone-size");
-	return create_device(cmd, argv[optind], &geo);
+	return create_device(cmd, dir, &geo);
 }
 
 const struct cli_command cmd_create = {

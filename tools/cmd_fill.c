@@ -9,28 +9,29 @@
  * as are conventional, full, read-only and offline zones.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_args.h"
 #include "cli_dev.h"
 #include "cli_explain.h"
 #include "cli_progress.h"
 #include "commands.h"
-
-typedef unsigned long long ull;
 
 #define FILL_CHUNK (1u << 20) /* a multiple of any block size */
 #define DEFAULT_PATTERN 0xa5
 #define PPM 1000000u          /* --percent is kept in parts per million */
 
 struct fill_opts {
+	const struct cli_command *cmd; /* for --zones, checked on the device */
+	const char *dev;
 	/* the zones: [first, first + count) */
 	uint64_t first;
 	uint64_t count;
 	const char *zones;   /* --zones RANGE, parsed once the device is open */
-	bool has_range;      /* OFS [LEN] */
-	bool has_len;
+	const char *offset_text, *len_text; /* OFS [LEN], if given */
 	uint64_t offset, len;
 	/* the levels */
 	bool has_percent, has_random;
@@ -128,18 +129,9 @@ static int fill_zone(const struct zk_zone *z, void *ctx)
 		f->zones_written++;
 	while (left) {
 		size_t len = left < FILL_CHUNK ? (size_t)left : FILL_CHUNK;
-		ssize_t n = zk_pwrite(f->d->dev, f->buf, len, pos);
 
-		if (n < 0) {
-			fail_write(f->d, pos, len, (int)n);
+		if (write_at(f->d, f->buf, len, pos))
 			return -ECANCELED; /* reported */
-		}
-		if ((size_t)n != len) {
-			cli_fail(f->d->cmd, -EIO,
-				 "short write at 0x%llx: %zd of %zu bytes",
-				 (ull)pos, n, len);
-			return -ECANCELED;
-		}
 		pos += len;
 		left -= len;
 		f->written += len;
@@ -152,15 +144,15 @@ static void print_summary(const struct fill_ctx *f)
 {
 	char size[SIZE_BUF_LEN];
 
-	printf("filled %llu zone%s: %llu bytes (%s) written",
-	       (ull)f->zones_written, f->zones_written == 1 ? "" : "s",
-	       (ull)f->written, format_size_exact(f->written, size, sizeof(size)));
+	printf("filled %" PRIu64 " zone%s: %" PRIu64 " bytes (%s) written",
+	       f->zones_written, f->zones_written == 1 ? "" : "s",
+	       f->written, format_size_exact(f->written, size, sizeof(size)));
 	if (f->zones_at_level)
-		printf("; %llu already at or past their level",
-		       (ull)f->zones_at_level);
+		printf("; %" PRIu64 " already at or past their level",
+		       f->zones_at_level);
 	if (f->zones_skipped)
-		printf("; %llu not writable (conventional, full, read-only or offline)",
-		       (ull)f->zones_skipped);
+		printf("; %" PRIu64 " not writable (conventional, full, read-only or offline)",
+		       f->zones_skipped);
 	printf("\n");
 }
 
@@ -224,11 +216,11 @@ static int parse_zones(struct cli_dev *d, const struct cli_command *cmd,
 		goto bad;
 	}
 	if (b < a)
-		return cli_usage_error(cmd, "invalid --zones '%s': %llu comes after %llu",
-				       text, (ull)a, (ull)b);
+		return cli_usage_error(cmd, "invalid --zones '%s': %" PRIu64 " comes after %" PRIu64,
+				       text, a, b);
 	if (b >= nr)
-		return cli_usage_error(cmd, "invalid --zones '%s': the device has zones 0 to %llu",
-				       text, (ull)(nr - 1));
+		return cli_usage_error(cmd, "invalid --zones '%s': the device has zones 0 to %" PRIu64,
+				       text, nr - 1);
 	o->first = a;
 	o->count = b - a + 1;
 	return 0;
@@ -242,13 +234,13 @@ static int range_zones(struct cli_dev *d, struct fill_opts *o)
 {
 	uint64_t zs = d->info.zone_size, end;
 
-	if (!o->has_len)
+	if (!o->len_text)
 		o->len = 1;
 	if (!o->len || range_past_end(d, o->offset, o->len))
 		return cli_fail(d->cmd, -EINVAL,
-				"range 0x%llx+0x%llx: empty or past the end of the device (0x%llx)",
-				(ull)o->offset, (ull)o->len,
-				(ull)d->info.capacity);
+				"range 0x%" PRIx64 "+0x%" PRIx64 ": empty or past the end of the device (0x%" PRIx64 ")",
+				o->offset, o->len,
+				d->info.capacity);
 	end = o->offset + o->len;
 	o->first = o->offset / zs;
 	o->count = (end + zs - 1) / zs - o->first;
@@ -299,8 +291,10 @@ static int parse_seed(const struct cli_command *cmd, const char *text,
 }
 
 static int parse_fill_option(const struct cli_command *cmd, int c,
-			     const char *arg, struct fill_opts *o)
+			     const char *arg, void *opts)
 {
+	struct fill_opts *o = opts;
+
 	switch (c) {
 	case OPT_ZONES:
 		o->zones = arg;
@@ -316,57 +310,69 @@ static int parse_fill_option(const struct cli_command *cmd, int c,
 	}
 }
 
-static int parse_fill_args(const struct cli_command *cmd, int argc,
-			   char **argv, struct fill_opts *o)
+static int check_levels(const struct cli_command *cmd,
+			const struct fill_opts *o)
 {
-	static const char *const args[] = { "DEV", "OFS", "LEN" };
-	int nr = argc - optind, ret;
-
 	if (o->has_percent == o->has_random)
 		return cli_usage_error(cmd, o->has_percent ?
 				       "--percent and --random exclude each other" :
 				       "missing --percent or --random");
-	ret = cli_check_args(cmd, argc, argv, 1, 3, args);
-	if (ret || nr < 2)
-		return ret;
+	return 0;
+}
+
+/* OFS [LEN], which --zones excludes. */
+static int parse_range(const struct cli_command *cmd, struct fill_opts *o)
+{
+	int ret;
+
+	if (!o->offset_text)
+		return 0;
 	if (o->zones)
 		return cli_usage_error(cmd, "--zones and OFS [LEN] exclude each other");
-	o->has_range = true;
-	ret = cli_parse_size(cmd, "OFS", argv[optind + 1], &o->offset);
-	if (ret || nr < 3)
+	ret = cli_parse_size(cmd, "OFS", o->offset_text, &o->offset);
+	if (ret || !o->len_text)
 		return ret;
-	o->has_len = true;
-	return cli_parse_size(cmd, "LEN", argv[optind + 2], &o->len);
+	return cli_parse_size(cmd, "LEN", o->len_text, &o->len);
+}
+
+static int fill_device(struct cli_dev *d, void *opts)
+{
+	struct fill_opts *o = opts;
+	int ret = 0;
+
+	if (o->zones)
+		ret = parse_zones(d, o->cmd, o->zones, o);
+	else if (o->offset_text)
+		ret = range_zones(d, o);
+	else
+		o->count = d->info.nr_zones;
+	return ret ? ret : fill_zones(d, o);
 }
 
 static int run_fill(const struct cli_command *cmd, int argc, char **argv)
 {
-	struct fill_opts o = { .pattern = DEFAULT_PATTERN };
-	struct cli_dev d;
-	int c, ret;
+	struct fill_opts o = { .cmd = cmd, .pattern = DEFAULT_PATTERN };
+	const struct cli_args a = {
+		.shortopts = "P:r:p:",
+		.longopts = fill_options,
+		.option = parse_fill_option,
+		.opts = &o,
+		.operands = { { "DEV", &o.dev, NULL }, { "OFS", &o.offset_text, NULL },
+			      { "LEN", &o.len_text, NULL } },
+		.min_operands = 1,
+	};
+	int ret;
 
-	while ((c = cli_getopt(cmd, argc, argv, "P:r:p:", fill_options)) >= 0) {
-		ret = parse_fill_option(cmd, c, optarg, &o);
-		if (ret)
-			return ret;
-	}
-	if (c != CLI_OPT_DONE)
-		return cli_getopt_exit(c);
-	ret = parse_fill_args(cmd, argc, argv, &o);
-	if (ret)
+	if (!cli_parse_options(cmd, argc, argv, &a, &ret))
 		return ret;
-	ret = cli_dev_open(&d, cmd->name, argv[optind], 0);
-	if (ret)
-		return ret;
-	if (o.zones)
-		ret = parse_zones(&d, cmd, o.zones, &o);
-	else if (o.has_range)
-		ret = range_zones(&d, &o);
-	else
-		o.count = d.info.nr_zones;
+	ret = check_levels(cmd, &o);
 	if (!ret)
-		ret = fill_zones(&d, &o);
-	return cli_dev_close(&d, ret);
+		ret = cli_parse_operands(cmd, argc, argv, &a);
+	if (!ret)
+		ret = parse_range(cmd, &o);
+	if (ret)
+		return ret;
+	return cli_dev_run(cmd->name, o.dev, 0, fill_device, &o);
 }
 
 const struct cli_command cmd_fill = {

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* zonekit info: the geometry of a device and how many zones are in each
  * condition. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <unistd.h>
 
+#include "cli_args.h"
 #include "cli_dev.h"
 #include "cli_json.h"
 #include "cli_progress.h"
 #include "commands.h"
-
-typedef unsigned long long ull;
 
 /* Every condition, in the order they are listed. */
 static const unsigned int all_conds[] = {
@@ -81,9 +81,9 @@ static void print_size_line(const char *label, uint64_t v)
 
 	format_size_exact(v, short_form, sizeof(short_form));
 	if (v >= 1024 && !(v & 1023))
-		printf("%-15s %llu (%s)\n", label, (ull)v, short_form);
+		printf("%-15s %" PRIu64 " (%s)\n", label, v, short_form);
 	else
-		printf("%-15s %llu\n", label, (ull)v);
+		printf("%-15s %" PRIu64 "\n", label, v);
 }
 
 static void print_limit_line(const char *label, uint64_t v, bool is_size)
@@ -93,7 +93,7 @@ static void print_limit_line(const char *label, uint64_t v, bool is_size)
 	else if (is_size)
 		print_size_line(label, v);
 	else
-		printf("%-15s %llu\n", label, (ull)v);
+		printf("%-15s %" PRIu64 "\n", label, v);
 }
 
 static void print_conditions(const struct cond_counts *counts)
@@ -106,8 +106,8 @@ static void print_conditions(const struct cond_counts *counts)
 
 		if (!n)
 			continue;
-		printf("%s%s %llu", sep, zk_zone_cond_name(all_conds[i]),
-		       (ull)n);
+		printf("%s%s %" PRIu64, sep, zk_zone_cond_name(all_conds[i]),
+		       n);
 		sep = ", ";
 	}
 	printf("\n");
@@ -138,34 +138,38 @@ static const struct option info_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static int show_info(struct cli_dev *d, void *json)
+{
+	struct cond_counts counts = { { 0 } };
+	int ret = count_conditions(d, &counts);
+
+	if (ret < 0)
+		return cli_fail(d->cmd, ret, "cannot report the zones of %s",
+				d->path);
+	if (*(bool *)json)
+		print_info_json(d, &counts);
+	else
+		print_info_text(d, &counts);
+	return CLI_EXIT_OK;
+}
+
 static int run_info(const struct cli_command *cmd, int argc, char **argv)
 {
-	static const char *const args[] = { "DEV" };
-	struct cond_counts counts = { { 0 } };
+	const char *dev = NULL;
 	bool json = false;
-	struct cli_dev d;
-	int c, ret;
+	const struct cli_args a = {
+		.shortopts = "j",
+		.longopts = info_options,
+		.option = cli_option_flag, /* 'j', the only option */
+		.opts = &json,
+		.operands = { { "DEV", &dev, NULL } },
+		.min_operands = 1,
+	};
+	int ret;
 
-	while ((c = cli_getopt(cmd, argc, argv, "j", info_options)) >= 0)
-		json = true; /* 'j', the only option */
-	if (c != CLI_OPT_DONE)
-		return cli_getopt_exit(c);
-	ret = cli_check_args(cmd, argc, argv, 1, 1, args);
-	if (ret)
+	if (!cli_parse_args(cmd, argc, argv, &a, &ret))
 		return ret;
-	ret = cli_dev_open(&d, cmd->name, argv[optind], ZK_RDONLY);
-	if (ret)
-		return ret;
-	ret = count_conditions(&d, &counts);
-	if (ret < 0)
-		return cli_dev_close(&d, cli_fail(cmd->name, ret,
-						  "cannot report the zones of %s",
-						  d.path));
-	if (json)
-		print_info_json(&d, &counts);
-	else
-		print_info_text(&d, &counts);
-	return cli_dev_close(&d, CLI_EXIT_OK);
+	return cli_dev_run(cmd->name, dev, ZK_RDONLY, show_info, &json);
 }
 
 const struct cli_command cmd_info = {

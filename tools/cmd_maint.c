@@ -2,12 +2,12 @@
 /* zonekit set-cond and resync: the zone conditions an emulated device is
  * told to have, and zonekit's view learnt again from the device. */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
+#include "cli_args.h"
 #include "cli_dev.h"
 #include "commands.h"
-
-typedef unsigned long long ull;
 
 /* ---- set-cond ---------------------------------------------------------- */
 
@@ -46,58 +46,59 @@ static int fail_set_cond(struct cli_dev *d, uint64_t offset,
 
 	if (err == -EOPNOTSUPP)
 		return cli_fail(d->cmd, err,
-				"cannot make the zone at 0x%llx %s: only an emulated device can",
-				(ull)offset, name);
+				"cannot make the zone at 0x%" PRIx64 " %s: only an emulated device can",
+				offset, name);
 	if (err == -EINVAL && range_past_end(d, offset, 1))
 		return cli_fail(d->cmd, err,
-				"0x%llx is past the end of the device (0x%llx)",
-				(ull)offset, (ull)d->info.capacity);
+				"0x%" PRIx64 " is past the end of the device (0x%" PRIx64 ")",
+				offset, d->info.capacity);
 	if (err == -EINVAL && cli_zone_at(d, offset, &z) == 0 &&
 	    z.start != offset)
 		return cli_fail(d->cmd, err,
-				"0x%llx is not the start of a zone (its zone starts at 0x%llx)",
-				(ull)offset, (ull)z.start);
+				"0x%" PRIx64 " is not the start of a zone (its zone starts at 0x%" PRIx64 ")",
+				offset, z.start);
 	if (err == -EINVAL && cli_zone_at(d, offset, &z) == 0 &&
 	    z.type == ZK_ZONE_CONVENTIONAL)
 		return cli_fail(d->cmd, err,
-				"cannot make the zone at 0x%llx %s: it is conventional",
-				(ull)offset, name);
-	return cli_fail(d->cmd, err, "cannot make the zone at 0x%llx %s",
-			(ull)offset, name);
+				"cannot make the zone at 0x%" PRIx64 " %s: it is conventional",
+				offset, name);
+	return cli_fail(d->cmd, err, "cannot make the zone at 0x%" PRIx64 " %s",
+			offset, name);
+}
+
+struct set_cond_opts {
+	const char *dev;
+	uint64_t offset;
+	const char *cond_name;
+	enum zk_zone_cond cond;
+};
+
+static int set_cond(struct cli_dev *d, void *opts)
+{
+	const struct set_cond_opts *o = opts;
+	int ret = zk_set_zone_cond(d->dev, o->offset, o->cond);
+
+	if (ret < 0)
+		return fail_set_cond(d, o->offset, o->cond, ret);
+	return CLI_EXIT_OK;
 }
 
 static int run_set_cond(const struct cli_command *cmd, int argc, char **argv)
 {
-	static const char *const args[] = { "DEV", "OFS", "COND" };
-	static const struct option options[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	struct set_cond_opts o = { .cond = ZK_COND_EMPTY };
+	const struct cli_args a = {
+		.operands = { { "DEV", &o.dev, NULL }, { "OFS", NULL, &o.offset },
+			      { "COND", &o.cond_name, NULL } },
+		.min_operands = 3,
 	};
-	enum zk_zone_cond cond = ZK_COND_EMPTY;
-	uint64_t offset;
-	struct cli_dev d;
-	int c, ret;
+	int ret;
 
-	while ((c = cli_getopt(cmd, argc, argv, "", options)) >= 0)
-		;
-	if (c != CLI_OPT_DONE)
-		return cli_getopt_exit(c);
-	ret = cli_check_args(cmd, argc, argv, 3, 3, args);
+	if (!cli_parse_args(cmd, argc, argv, &a, &ret))
+		return ret;
+	ret = parse_cond(cmd, o.cond_name, &o.cond);
 	if (ret)
 		return ret;
-	ret = cli_parse_size(cmd, "OFS", argv[optind + 1], &offset);
-	if (ret)
-		return ret;
-	ret = parse_cond(cmd, argv[optind + 2], &cond);
-	if (ret)
-		return ret;
-	ret = cli_dev_open(&d, cmd->name, argv[optind], 0);
-	if (ret)
-		return ret;
-	ret = zk_set_zone_cond(d.dev, offset, cond);
-	if (ret < 0)
-		return cli_dev_close(&d, fail_set_cond(&d, offset, cond, ret));
-	return cli_dev_close(&d, CLI_EXIT_OK);
+	return cli_dev_run(cmd->name, o.dev, 0, set_cond, &o);
 }
 
 const struct cli_command cmd_set_cond = {
@@ -117,31 +118,28 @@ const struct cli_command cmd_set_cond = {
 
 /* ---- resync ------------------------------------------------------------ */
 
+static int resync(struct cli_dev *d, void *unused)
+{
+	int ret = zk_resync(d->dev);
+
+	(void)unused;
+	if (ret < 0)
+		return cli_fail(d->cmd, ret, "cannot resync %s", d->path);
+	return CLI_EXIT_OK;
+}
+
 static int run_resync(const struct cli_command *cmd, int argc, char **argv)
 {
-	static const char *const args[] = { "DEV" };
-	static const struct option options[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const char *dev = NULL;
+	const struct cli_args a = {
+		.operands = { { "DEV", &dev, NULL } },
+		.min_operands = 1,
 	};
-	struct cli_dev d;
-	int c, ret;
+	int ret;
 
-	while ((c = cli_getopt(cmd, argc, argv, "", options)) >= 0)
-		;
-	if (c != CLI_OPT_DONE)
-		return cli_getopt_exit(c);
-	ret = cli_check_args(cmd, argc, argv, 1, 1, args);
-	if (ret)
+	if (!cli_parse_args(cmd, argc, argv, &a, &ret))
 		return ret;
-	ret = cli_dev_open(&d, cmd->name, argv[optind], 0);
-	if (ret)
-		return ret;
-	ret = zk_resync(d.dev);
-	if (ret < 0)
-		return cli_dev_close(&d, cli_fail(cmd->name, ret,
-						  "cannot resync %s", d.path));
-	return cli_dev_close(&d, CLI_EXIT_OK);
+	return cli_dev_run(cmd->name, dev, 0, resync, NULL);
 }
 
 const struct cli_command cmd_resync = {

@@ -6,12 +6,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "cli_args.h"
 #include "cli_dev.h"
 #include "cli_explain.h"
 #include "cli_progress.h"
 #include "commands.h"
-
-typedef unsigned long long ull;
 
 #define READ_CHUNK (1u << 20) /* a multiple of any block size */
 
@@ -81,20 +80,27 @@ static int read_data(struct cli_dev *d, uint64_t offset, uint64_t len,
 	return ret;
 }
 
-static int read_to(struct cli_dev *d, uint64_t offset, uint64_t len,
-		   const char *path)
+struct read_opts {
+	const char *dev;
+	uint64_t offset, len;
+	const char *output; /* NULL: stdout */
+};
+
+static int read_to(struct cli_dev *d, void *opts)
 {
+	const struct read_opts *o = opts;
 	int out, ret;
 
 	/* Check the whole range first: nothing is written if it is wrong. */
-	if (!len || range_past_end(d, offset, len) ||
-	    range_unaligned(d, offset, len))
-		return fail_read(d, offset, len, -EINVAL);
-	ret = open_output(d->cmd, path, &out);
+	if (!o->len || range_past_end(d, o->offset, o->len) ||
+	    range_unaligned(d, o->offset, o->len))
+		return fail_read(d, o->offset, o->len, -EINVAL);
+	ret = open_output(d->cmd, o->output, &out);
 	if (ret)
 		return ret;
-	ret = read_data(d, offset, len, out, path ? path : "stdout");
-	return close_output(d->cmd, path, out, ret);
+	ret = read_data(d, o->offset, o->len, out,
+			o->output ? o->output : "stdout");
+	return close_output(d->cmd, o->output, out, ret);
 }
 
 static const struct option read_options[] = {
@@ -103,31 +109,33 @@ static const struct option read_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static int read_option(const struct cli_command *cmd, int c, const char *arg,
+		       void *opts)
+{
+	struct read_opts *o = opts;
+
+	(void)cmd, (void)c; /* 'o', the only option */
+	o->output = arg;
+	return 0;
+}
+
 static int run_read(const struct cli_command *cmd, int argc, char **argv)
 {
-	static const char *const args[] = { "DEV", "OFS", "LEN" };
-	const char *output = NULL;
-	uint64_t offset, len;
-	struct cli_dev d;
-	int c, ret;
+	struct read_opts o = { .output = NULL };
+	const struct cli_args a = {
+		.shortopts = "o:",
+		.longopts = read_options,
+		.option = read_option,
+		.opts = &o,
+		.operands = { { "DEV", &o.dev, NULL }, { "OFS", NULL, &o.offset },
+			      { "LEN", NULL, &o.len } },
+		.min_operands = 3,
+	};
+	int ret;
 
-	while ((c = cli_getopt(cmd, argc, argv, "o:", read_options)) >= 0)
-		output = optarg; /* 'o', the only option */
-	if (c != CLI_OPT_DONE)
-		return cli_getopt_exit(c);
-	ret = cli_check_args(cmd, argc, argv, 3, 3, args);
-	if (ret)
+	if (!cli_parse_args(cmd, argc, argv, &a, &ret))
 		return ret;
-	ret = cli_parse_size(cmd, "OFS", argv[optind + 1], &offset);
-	if (ret)
-		return ret;
-	ret = cli_parse_size(cmd, "LEN", argv[optind + 2], &len);
-	if (ret)
-		return ret;
-	ret = cli_dev_open(&d, cmd->name, argv[optind], ZK_RDONLY);
-	if (ret)
-		return ret;
-	return cli_dev_close(&d, read_to(&d, offset, len, output));
+	return cli_dev_run(cmd->name, o.dev, ZK_RDONLY, read_to, &o);
 }
 
 const struct cli_command cmd_read = {

@@ -2,17 +2,18 @@
 /* zonekit report: the zones of a device, as a table or as JSON, streamed a
  * chunk of zones at a time. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <unistd.h>
 
+#include "cli_args.h"
 #include "cli_dev.h"
 #include "cli_json.h"
 #include "cli_progress.h"
 #include "commands.h"
 
-typedef unsigned long long ull;
-
 struct report_opts {
+	const char *dev;
 	uint64_t offset;
 	uint64_t count; /* 0: every zone from offset */
 	bool json;
@@ -58,11 +59,11 @@ static int table_row(const struct zk_zone *z, void *ctx)
 	struct report_ctx *r = ctx;
 	char len[SIZE_BUF_LEN], cap[SIZE_BUF_LEN];
 
-	printf("%*llu %*llu %8s %8s %*llu %-18s %s\n", r->table.index_width,
-	       (ull)(z->start / r->d->info.zone_size), r->table.offset_width,
-	       (ull)z->start, format_size_exact(z->len, len, sizeof(len)),
+	printf("%*" PRIu64 " %*" PRIu64 " %8s %8s %*" PRIu64 " %-18s %s\n", r->table.index_width,
+	       z->start / r->d->info.zone_size, r->table.offset_width,
+	       z->start, format_size_exact(z->len, len, sizeof(len)),
 	       format_size_exact(z->capacity, cap, sizeof(cap)),
-	       r->table.offset_width, (ull)z->wp, zk_zone_type_name(z->type),
+	       r->table.offset_width, z->wp, zk_zone_type_name(z->type),
 	       zk_zone_cond_name(z->cond));
 	return 0;
 }
@@ -99,16 +100,17 @@ static uint64_t zones_to_report(const struct cli_dev *d,
 	return o->count && o->count < left ? o->count : left;
 }
 
-static int report_zones(struct cli_dev *d, const struct report_opts *o)
+static int report_zones(struct cli_dev *d, void *opts)
 {
+	const struct report_opts *o = opts;
 	struct report_ctx r = { .d = d };
 	struct cli_progress progress;
 	int ret;
 
 	if (o->offset >= d->info.capacity)
 		return cli_fail(d->cmd, -EINVAL,
-				"offset 0x%llx is past the end of the device (0x%llx)",
-				(ull)o->offset, (ull)d->info.capacity);
+				"offset 0x%" PRIx64 " is past the end of the device (0x%" PRIx64 ")",
+				o->offset, d->info.capacity);
 	progress_start(&progress, "reporting zones", zones_to_report(d, o));
 	if (isatty(STDOUT_FILENO))
 		progress_disable(&progress); /* the table goes there */
@@ -142,8 +144,10 @@ static const struct option report_options[] = {
 };
 
 static int parse_report_option(const struct cli_command *cmd, int c,
-			       const char *arg, struct report_opts *o)
+			       const char *arg, void *opts)
 {
+	struct report_opts *o = opts;
+
 	switch (c) {
 	case OPT_OFFSET:
 		return cli_parse_size(cmd, "--offset", arg, &o->offset);
@@ -162,25 +166,20 @@ static int parse_report_option(const struct cli_command *cmd, int c,
 
 static int run_report(const struct cli_command *cmd, int argc, char **argv)
 {
-	static const char *const args[] = { "DEV" };
 	struct report_opts o = { .offset = 0 };
-	struct cli_dev d;
-	int c, ret;
+	const struct cli_args a = {
+		.shortopts = "j",
+		.longopts = report_options,
+		.option = parse_report_option,
+		.opts = &o,
+		.operands = { { "DEV", &o.dev, NULL } },
+		.min_operands = 1,
+	};
+	int ret;
 
-	while ((c = cli_getopt(cmd, argc, argv, "j", report_options)) >= 0) {
-		ret = parse_report_option(cmd, c, optarg, &o);
-		if (ret)
-			return ret;
-	}
-	if (c != CLI_OPT_DONE)
-		return cli_getopt_exit(c);
-	ret = cli_check_args(cmd, argc, argv, 1, 1, args);
-	if (ret)
+	if (!cli_parse_args(cmd, argc, argv, &a, &ret))
 		return ret;
-	ret = cli_dev_open(&d, cmd->name, argv[optind], ZK_RDONLY);
-	if (ret)
-		return ret;
-	return cli_dev_close(&d, report_zones(&d, &o));
+	return cli_dev_run(cmd->name, o.dev, ZK_RDONLY, report_zones, &o);
 }
 
 const struct cli_command cmd_report = {

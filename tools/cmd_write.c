@@ -4,13 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cli_args.h"
 #include "cli_data.h"
 #include "cli_dev.h"
 #include "cli_explain.h"
 #include "cli_progress.h"
 #include "commands.h"
-
-typedef unsigned long long ull;
 
 #define WRITE_CHUNK (1u << 20) /* a multiple of any block size */
 
@@ -32,7 +31,6 @@ static size_t next_write_len(const struct cli_dev *d, uint64_t pos,
 static int write_chunk(struct cli_dev *d, struct data_source *src, char *buf,
 		       size_t len, uint64_t pos)
 {
-	ssize_t n;
 	int ret;
 
 	/* A pattern buffer is filled once, for every chunk. */
@@ -41,18 +39,13 @@ static int write_chunk(struct cli_dev *d, struct data_source *src, char *buf,
 		if (ret < 0)
 			return cli_fail_sys(d->cmd, ret, "cannot read %s", src->file);
 	}
-	n = zk_pwrite(d->dev, buf, len, pos);
-	if (n < 0)
-		return fail_write(d, pos, len, (int)n);
-	if ((size_t)n != len)
-		return cli_fail(d->cmd, -EIO, "short write at 0x%llx: %zd of %zu bytes",
-				(ull)pos, n, len);
-	return 0;
+	return write_at(d, buf, len, pos);
 }
 
-static int write_data(struct cli_dev *d, uint64_t offset,
-		      struct data_source *src)
+static int write_data(struct cli_dev *d, struct data_command *dc)
 {
+	struct data_source *src = &dc->src;
+	uint64_t offset = dc->offset;
 	struct cli_progress progress;
 	uint64_t done = 0;
 	char *buf;
@@ -87,38 +80,18 @@ static const struct option write_options[] = {
 
 static int run_write(const struct cli_command *cmd, int argc, char **argv)
 {
-	static const char *const args[] = { "DEV", "OFS" };
-	struct data_source src;
-	uint64_t offset;
-	struct cli_dev d;
-	int c, ret;
+	struct data_command dc;
+	const struct cli_args a = {
+		.shortopts = DATA_SOURCE_SHORTOPTS,
+		.longopts = write_options,
+		.option = data_command_option,
+		.opts = &dc,
+		.operands = { { "DEV", &dc.dev, NULL },
+			      { "OFS", NULL, &dc.offset } },
+		.min_operands = 2,
+	};
 
-	data_source_init(&src);
-	while ((c = cli_getopt(cmd, argc, argv, DATA_SOURCE_SHORTOPTS,
-			       write_options)) >= 0) {
-		ret = data_source_option(cmd, &src, c, optarg);
-		if (ret)
-			return ret;
-	}
-	if (c != CLI_OPT_DONE)
-		return cli_getopt_exit(c);
-	ret = cli_check_args(cmd, argc, argv, 2, 2, args);
-	if (ret)
-		return ret;
-	ret = cli_parse_size(cmd, "OFS", argv[optind + 1], &offset);
-	if (ret)
-		return ret;
-	ret = data_source_check(cmd, &src);
-	if (ret)
-		return ret;
-	ret = cli_dev_open(&d, cmd->name, argv[optind], 0);
-	if (ret)
-		return ret;
-	ret = data_source_open(cmd->name, &src, d.info.block_size);
-	if (!ret)
-		ret = write_data(&d, offset, &src);
-	data_source_close(&src);
-	return cli_dev_close(&d, ret);
+	return data_command_run(cmd, argc, argv, &a, &dc, write_data);
 }
 
 const struct cli_command cmd_write = {

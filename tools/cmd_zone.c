@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* zonekit reset|open|close|finish: the zone operations. */
+#include "cli_args.h"
 #include "cli_dev.h"
 #include "cli_explain.h"
 #include "commands.h"
@@ -7,6 +8,8 @@
 /* ---- reset, open, close, finish ---------------------------------------- */
 
 struct zone_range {
+	const char *dev;
+	enum zk_op op;
 	uint64_t offset;
 	uint64_t len;
 	bool all;
@@ -23,9 +26,9 @@ static uint64_t default_len(struct cli_dev *d, uint64_t offset)
 	return z.len;
 }
 
-static int do_zone_op(struct cli_dev *d, enum zk_op op,
-		      struct zone_range *range)
+static int do_zone_op(struct cli_dev *d, void *ctx)
 {
+	struct zone_range *range = ctx;
 	int ret;
 
 	if (range->all) {
@@ -34,9 +37,9 @@ static int do_zone_op(struct cli_dev *d, enum zk_op op,
 	} else if (!range->has_len) {
 		range->len = default_len(d, range->offset);
 	}
-	ret = zk_zone_op(d->dev, op, range->offset, range->len);
+	ret = zk_zone_op(d->dev, range->op, range->offset, range->len);
 	if (ret < 0)
-		return fail_zone_op(d, op, range->offset, range->len,
+		return fail_zone_op(d, range->op, range->offset, range->len,
 				    range->all, ret);
 	return CLI_EXIT_OK;
 }
@@ -48,43 +51,32 @@ static const struct option zone_op_options[] = {
 };
 
 /* DEV (OFS [LEN] | --all) */
-static int parse_zone_range(const struct cli_command *cmd, int argc,
-			    char **argv, struct zone_range *range)
-{
-	static const char *const args[] = { "DEV", "OFS (or --all)", "LEN" };
-	int nr = argc - optind;
-	int ret;
-
-	if (range->all && nr > 1)
-		return cli_usage_error(cmd, "--all takes no OFS or LEN");
-	ret = cli_check_args(cmd, argc, argv, range->all ? 1 : 2, 3, args);
-	if (ret || range->all)
-		return ret;
-	ret = cli_parse_size(cmd, "OFS", argv[optind + 1], &range->offset);
-	if (ret || nr < 3)
-		return ret;
-	range->has_len = true;
-	return cli_parse_size(cmd, "LEN", argv[optind + 2], &range->len);
-}
-
 static int run_zone_op(const struct cli_command *cmd, int argc, char **argv)
 {
-	struct zone_range range = { .all = false };
-	struct cli_dev d;
-	int c, ret;
+	struct zone_range range = { .op = (enum zk_op)cmd->variant };
+	const struct cli_args a = {
+		.shortopts = "a",
+		.longopts = zone_op_options,
+		.option = cli_option_flag, /* 'a', the only option */
+		.opts = &range.all,
+		.operands = { { "DEV", &range.dev, NULL },
+			      { "OFS", NULL, &range.offset },
+			      { "LEN", NULL, &range.len } },
+		.min_operands = 1,
+	};
+	int ret;
 
-	while ((c = cli_getopt(cmd, argc, argv, "a", zone_op_options)) >= 0)
-		range.all = true; /* 'a', the only option */
-	if (c != CLI_OPT_DONE)
-		return cli_getopt_exit(c);
-	ret = parse_zone_range(cmd, argc, argv, &range);
+	if (!cli_parse_options(cmd, argc, argv, &a, &ret))
+		return ret;
+	if (range.all && argc - optind > 1)
+		return cli_usage_error(cmd, "--all takes no OFS or LEN");
+	ret = cli_parse_operands(cmd, argc, argv, &a);
 	if (ret)
 		return ret;
-	ret = cli_dev_open(&d, cmd->name, argv[optind], 0);
-	if (ret)
-		return ret;
-	return cli_dev_close(&d, do_zone_op(&d, (enum zk_op)cmd->variant,
-					    &range));
+	if (!range.all && argc - optind < 2)
+		return cli_usage_error(cmd, "missing OFS (or --all)");
+	range.has_len = argc - optind == 3;
+	return cli_dev_run(cmd->name, range.dev, 0, do_zone_op, &range);
 }
 
 #define ZONE_OP_HELP(what)                                                  \

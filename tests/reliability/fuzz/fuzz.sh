@@ -59,7 +59,10 @@ fi
 common=(-std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -pthread -g
 	-I"$top/include" -I"$top/src" -I"$top/tools" -I"$here")
 lib_srcs=("$top"/src/*.c)
-tool_srcs=("$top"/tools/*.c)
+tool_srcs=("$top"/tools/*.c "$work/map_assets.c")
+# the map page's style and script, compiled in as tools/meson.build does
+python3 "$top/tools/embed.py" "$work/map_assets.c" \
+	map_css="$top/tools/map/map.css" map_js="$top/tools/map/map.js" || exit 1
 
 # build TARGET: the fuzzer (or the corpus runner) in $work/TARGET/
 build() {
