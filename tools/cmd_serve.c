@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,10 @@ static void detach(int ready_fd)
 	int null = open("/dev/null", O_RDWR);
 
 	fflush(NULL);
+	/* hold no directory busy (DEV was opened by its absolute path) */
+	if (chdir("/")) {
+		/* "/" is always there */
+	}
 	if (null >= 0) {
 		dup2(null, STDIN_FILENO);
 		dup2(null, STDOUT_FILENO);
@@ -168,13 +173,17 @@ static void block_signals(void)
 static int serve_device(const struct cli_command *cmd, const struct serve_args *a,
 			int ready_fd)
 {
-	char path[512];
+	char path[512], abs_path[PATH_MAX];
 	struct cli_dev d;
 	struct srv s;
 	int ret, status;
 
 	block_signals();
-	ret = cli_dev_open(&d, cmd->name, a->path, 0);
+	/* the library may open DEV's zone files later: by an absolute path, as
+	 * the daemon leaves the current directory */
+	if (!realpath(a->path, abs_path))
+		return cli_fail_sys(cmd->name, -errno, "cannot find %s", a->path);
+	ret = cli_dev_open(&d, cmd->name, abs_path, 0);
 	if (ret)
 		return ret;
 	ret = srv_start(&s, d.dev, &a->opt);

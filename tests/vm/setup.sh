@@ -15,7 +15,7 @@ CACHE=${ZKVM_CACHE:-$D/.cache}
 mkdir -p "$CACHE"
 CACHE=$(cd "$CACHE" && pwd)
 KVERS=${*:-6.1 6.12}
-MODS="null_blk nvme virtio_pci virtio_blk 9p 9pnet_virtio configfs ublk_drv zonefs f2fs"
+MODS="null_blk nvme virtio_pci virtio_blk 9p 9pnet_virtio configfs ublk_drv btrfs f2fs"
 log() { echo "setup: $*" >&2; }
 die() { echo "setup: ERROR: $*" >&2; exit 1; }
 

@@ -2,6 +2,7 @@
 /* What zonekit serve prints (report.h). */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -65,8 +66,7 @@ void serve_print_started(FILE *out, const struct srv *s, const struct cli_dev *d
 	json_begin_object(&w, "source");
 	json_device_info(&w, d);
 	json_end_object(&w);
-	json_end_object(&w);
-	fputc('\n', out);
+	json_end_object(&w); /* and the line's end */
 }
 
 static void print_stopped_json(FILE *out, const struct srv *s, const char *status,
@@ -98,7 +98,6 @@ static void print_stopped_json(FILE *out, const struct srv *s, const char *statu
 		json_end_object(&w);
 	}
 	json_end_object(&w);
-	fputc('\n', out);
 }
 
 static void print_stopped_text(FILE *out, const struct srv *s, const char *status,
@@ -129,14 +128,38 @@ void serve_print_stopped(FILE *out, const struct srv *s, const char *status,
 		print_stopped_text(out, s, status, &lib, have_lib);
 }
 
+/* mkdir -p: /run itself may be missing (an initramfs). */
+static int make_dirs(const char *dir)
+{
+	char path[512];
+	size_t len = strlen(dir);
+
+	if (len >= sizeof(path))
+		return -ENAMETOOLONG;
+	memcpy(path, dir, len + 1);
+	for (char *p = path + 1; ; p++) {
+		if (*p && *p != '/')
+			continue;
+		char c = *p;
+
+		*p = '\0';
+		if (mkdir(path, 0755) && errno != EEXIST)
+			return -errno;
+		if (!c)
+			return 0;
+		*p = c;
+	}
+}
+
 int serve_write_report(const struct srv *s, const char *status)
 {
 	char path[512], tmp[520];
 	FILE *f;
 	int ret;
 
-	if (mkdir(serve_run_dir(), 0755) && errno != EEXIST)
-		return -errno;
+	ret = make_dirs(serve_run_dir());
+	if (ret)
+		return ret;
 	ret = serve_report_path(s->dev_id, path, sizeof(path));
 	if (ret)
 		return ret;

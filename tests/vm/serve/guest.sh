@@ -1,0 +1,48 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Guest side of tests/vm/serve/serve.sh: runs as /mnt/run.sh in the test VM with
+# a static zonekit and the t_*.sh tests beside it.  Each test runs under a
+# timeout of its own (a hang fails the test, not the VM) and leaves a line
+# "RESULT serve-NAME KERNEL PASS|FAIL|SKIP detail" in $OUT/results.txt.
+set -u
+RES=$OUT/results.txt
+: > "$RES"
+K=$(uname -r)
+rc=0
+export PATH=/mnt:/mnt/bin:$PATH
+now() { cut -d' ' -f1 /proc/uptime; }
+secs() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }'; }
+result() { echo "RESULT serve-$1 $K $2 $3" >> "$RES"; echo "serve-guest: $1: $2 $3"; }
+
+if ! modprobe ublk_drv; then
+	result setup FAIL "modprobe ublk_drv failed"
+	exit 1
+fi
+# a kernel without zoned ublk (Linux < 6.6) skips every test, saying so
+zonekit create /tmp/probe --capacity 64M --zone-size 16M > /dev/null
+if ! zonekit serve /tmp/probe --id 63 > /tmp/probe.out 2>&1; then
+	result all SKIP "$(tail -n 2 /tmp/probe.out | tr '\n' ' ')"
+	exit 0
+fi
+zonekit stop 63 > /dev/null || { result setup FAIL "zonekit stop 63 failed"; exit 1; }
+rm -rf /tmp/probe
+
+SERVE_TESTS=$(cat tests 2>/dev/null || echo report data append crash f2fs)
+for t in $SERVE_TESTS; do
+	[ -f "t_$t.sh" ] || continue
+	t0=$(now)
+	timeout -s KILL "${SERVE_TIMEOUT:-600}" sh "t_$t.sh" > "$OUT/serve-$t.log" 2>&1
+	st=$?
+	sed "s/^/  /" "$OUT/serve-$t.log" | grep -v '^  +' | tail -n 25
+	detail=$(grep -E "^$t: " "$OUT/serve-$t.log" | grep -v ': PASS$' | tail -n 1 | sed "s/^$t: //")
+	case $st in
+	0) result "$t" PASS "[$(secs "$t0") s] $detail" ;;
+	137) result "$t" FAIL "[$(secs "$t0") s] hung: killed after ${SERVE_TIMEOUT:-600} s"; rc=1 ;;
+	*) result "$t" FAIL "[$(secs "$t0") s] $detail"; rc=1 ;;
+	esac
+	# a failed test may leave a server behind: the next one starts clean
+	for c in /dev/ublkc*; do
+		[ -e "$c" ] && zonekit stop "${c#/dev/ublkc}" > /dev/null 2>&1
+	done
+done
+exit $rc
