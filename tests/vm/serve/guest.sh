@@ -9,11 +9,14 @@ RES=$OUT/results.txt
 : > "$RES"
 K=$(uname -r)
 rc=0
-export PATH=/mnt:/mnt/bin:$PATH
+export PATH=/mnt:/mnt/bin:$PATH LD_LIBRARY_PATH=/mnt/lib
 now() { cut -d' ' -f1 /proc/uptime; }
 secs() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }'; }
 result() { echo "RESULT serve-$1 $K $2 $3" >> "$RES"; echo "serve-guest: $1: $2 $3"; }
 
+# the kernel loads modules on its own (btrfs's crc32c) with /sbin/modprobe,
+# which busybox installs in /bin here
+[ -x /sbin/modprobe ] || echo /bin/modprobe > /proc/sys/kernel/modprobe
 if ! modprobe ublk_drv; then
 	result setup FAIL "modprobe ublk_drv failed"
 	exit 1
@@ -40,9 +43,24 @@ for t in $SERVE_TESTS; do
 	137) result "$t" FAIL "[$(secs "$t0") s] hung: killed after ${SERVE_TIMEOUT:-600} s"; rc=1 ;;
 	*) result "$t" FAIL "[$(secs "$t0") s] $detail"; rc=1 ;;
 	esac
-	# a failed test may leave a server behind: the next one starts clean
+	# a failed test may leave a server and its users behind: the next one
+	# starts clean (the tools first, so that the servers can stop)
+	if [ $st != 0 ]; then
+		for e in /proc/[0-9]*/exe; do
+			case $(readlink "$e" 2>/dev/null) in /mnt/bin/*) p=${e#/proc/}; kill -9 "${p%/exe}" ;; esac
+		done
+		umount /tmp/serve-work/* 2>/dev/null
+	fi
 	for c in /dev/ublkc*; do
 		[ -e "$c" ] && zonekit stop "${c#/dev/ublkc}" > /dev/null 2>&1
 	done
 done
+# nothing of the tests may outlive them: a server left running is a failure
+left=$(for e in /proc/[0-9]*/exe; do
+	case $(readlink "$e" 2>/dev/null) in /mnt/*) p=${e#/proc/}; echo "${p%/exe}" ;; esac
+done | grep -v "^$$\$")
+if [ -n "$left" ]; then
+	result leftovers FAIL "processes still running from /mnt: $(for p in $left; do tr '\0' ' ' < /proc/$p/cmdline; echo; done)"
+	rc=1
+fi
 exit $rc

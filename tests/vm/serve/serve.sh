@@ -1,0 +1,92 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The guest tests of 'zonekit serve' (tests/vm/suite.sh runs this): for each
+# kernel, one boot of the test VM running guest.sh with a static zonekit, the
+# t_*.sh tests and the guest's tools (mkfs.btrfs, mkfs.f2fs, fsck.f2fs and their
+# libraries, from Debian's packages installed on the host here).
+#   tests/vm/serve/serve.sh [--out DIR] [--tests "report data ..."] [KERNEL...]
+# KERNEL: as run.sh takes them (default: $ZKVM_KERNELS or 6.12).  A kernel whose
+# ublk driver has no zoned devices (Linux < 6.6) reports every test SKIP.
+# Prints one line per kernel and test, then "serve: N passed, N failed, N skipped";
+# exit status 0 only if nothing failed.  A VM that cannot start or hangs fails.
+set -uo pipefail
+D=$(cd "$(dirname "$0")" && pwd)
+VM=$(cd "$D/.." && pwd)
+ROOT=$(cd "$D/../../.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+OUT='' TESTS=''
+while [ $# -gt 0 ]; do
+	case $1 in
+	--out) OUT=$2; shift 2 ;;
+	--tests) TESTS=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
+KERNELS=${*:-${ZKVM_KERNELS:-6.12}}
+OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/zk-serve.XXXXXX")}
+mkdir -p "$OUT"
+say() { echo "serve: $*"; }
+die() { echo "serve: ERROR: $*" >&2; exit 1; }
+T0=$SECONDS
+
+# ---- host: the VM, the guest's tools ----
+"$VM/setup.sh" $KERNELS > "$OUT/setup.log" 2>&1 || die "setup.sh failed: $OUT/setup.log"
+PKGS="btrfs-progs f2fs-tools"
+missing=$(for p in $PKGS; do dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' || echo "$p"; done)
+if [ -n "$missing" ]; then
+	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q \
+		--no-install-recommends $missing > "$OUT/apt.log" 2>&1 || die "apt-get install $missing failed"
+fi
+
+# ---- the share: static zonekit, tests, tools and their libraries ----
+S=$OUT/share
+rm -rf "$S"; mkdir -p "$S/bin" "$S/lib"
+if [ ! -f "$BUILD/build.ninja" ]; then
+	meson setup "$BUILD" "$ROOT" > /dev/null || die "meson setup $BUILD failed"
+fi
+ninja -C "$BUILD" src/libzonekit.a > /dev/null || die "cannot build libzonekit.a"
+gcc -O2 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -DZONEKIT_SERVE -static \
+	-I"$ROOT/include" -o "$S/zonekit" "$ROOT"/tools/*.c "$ROOT"/tools/serve/*.c \
+	"$BUILD/src/libzonekit.a" $(pkg-config --libs --static liburing 2>/dev/null || echo -luring) \
+	-lpthread || die "cannot build a static zonekit"
+cp "$D"/lib.sh "$D"/t_*.sh "$S/"
+cp "$D/guest.sh" "$S/run.sh"
+[ -z "$TESTS" ] || echo "$TESTS" > "$S/tests"
+for b in /usr/sbin/mkfs.btrfs /usr/sbin/mkfs.f2fs /usr/sbin/fsck.f2fs; do
+	cp "$b" "$S/bin/" || die "no $b"
+	# the guest's loader is blkzone's (setup.sh): bring the other libraries
+	ldd "$b" | grep -o '/[^ ]*' | grep -v ld-linux | xargs -r cp -L -t "$S/lib/"
+done
+say "share ready: $(du -sh "$S" | cut -f1) ($((SECONDS - T0)) s)"
+
+# ---- one boot per kernel ----
+fail=0
+for k in $KERNELS; do
+	t=$SECONDS
+	ZKVM_MEM=${ZKVM_MEM:-2G} "$VM/run.sh" -q --no-zns --kernel "$k" \
+		--timeout "${SERVE_VM_TIMEOUT:-1800}" --out "$OUT/out-$k" -- "$S"
+	rc=$?
+	if [ ! -s "$OUT/out-$k/results.txt" ]; then
+		echo "RESULT serve-vm $k FAIL no results (run.sh exit $rc: 124 hung, 125 VM failed)" \
+			>> "$OUT/out-$k/results.txt"
+		tail -n 20 "$OUT/out-$k/console.log" 2>/dev/null
+	elif [ $rc != 0 ] && ! grep -q ' FAIL ' "$OUT/out-$k/results.txt"; then
+		echo "RESULT serve-vm $k FAIL guest exit $rc" >> "$OUT/out-$k/results.txt"
+	fi
+	say "kernel $k: $((SECONDS - t)) s"
+done
+
+pass=0 nfail=0 skip=0
+for k in $KERNELS; do
+	while read -r _ test kern status detail; do
+		printf 'serve: %-16s %-24s %s  %s\n' "$test" "$kern" "$status" "$detail"
+		case $status in
+		PASS) pass=$((pass + 1)) ;;
+		SKIP) skip=$((skip + 1)) ;;
+		*) nfail=$((nfail + 1)) ;;
+		esac
+	done < "$OUT/out-$k/results.txt"
+done
+[ $nfail = 0 ] || fail=1
+say "$pass passed, $nfail failed, $skip skipped; $((SECONDS - T0)) s in all (logs: $OUT)"
+exit $fail

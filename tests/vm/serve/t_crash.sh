@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: MIT
+# The server killed (SIGKILL) under a writer: nothing hangs, the writer gets an
+# error, the block device goes away, 'zonekit stop' removes what is left, and
+# after serving the directory again everything acknowledged is there (what
+# was flushed before the kill above all).
+T=crash
+. ./lib.sh
+D=$W/crash-dev
+Z=$((16 * 1024 * 1024))
+rm -rf "$D"
+run zonekit create "$D" --capacity 256M --zone-size 16M
+dd if=/dev/urandom of=$W/flushed bs=1M count=8 2>/dev/null
+dd if=/dev/urandom of=$W/stream bs=1M count=96 2>/dev/null
+serve "$D"
+# acknowledged and flushed before the kill
+dd if=$W/flushed of="$B" bs=1M seek=16 oflag=direct conv=fsync 2>/dev/null ||
+	fail "writing zone 1"
+# a writer streaming through zones 2..7 when the server dies
+dd if=$W/stream of="$B" bs=64K seek=$((2 * Z / 65536)) oflag=direct 2>$W/writer.err &
+wpid=$!
+i=0
+while [ $i -lt 300 ]; do # until the writer is 1 MiB in (30 s at most)
+	wp=$(zone_line "$B" 2 | awk '{print $4 - $1}')
+	[ "${wp:-0}" -ge 2048 ] 2>/dev/null && break
+	sleep 0.1; i=$((i + 1))
+done
+kill -9 "$SPID"
+log "server (pid $SPID) killed with the writer $((${wp:-0} * 512 / 1024)) KiB into zone 2"
+i=0
+while kill -0 $wpid 2>/dev/null && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+kill -0 $wpid 2>/dev/null && fail "the writer still runs 60 s after the server died: hung"
+wait $wpid && fail "the writer finished without an error, its server dead"
+grep -q 'error writing' $W/writer.err || fail "the writer said: $(cat $W/writer.err)"
+acked=$(sed -n 's/^\([0-9]*\)+0 records out.*/\1/p' $W/writer.err)
+log "writer failed in $((i / 10)) s: $(grep 'error writing' $W/writer.err | sed 's/.*: //'), $acked blocks of 64 KiB acknowledged"
+i=0
+while [ -e "$B" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -e "$B" ] && fail "$B still there 10 s after its server died"
+timeout 60 zonekit stop "$ID" --json > $W/stop.json || fail "zonekit stop of the orphan: $(cat $W/stop.json)"
+grep -q '"server":"gone"' $W/stop.json || fail "zonekit stop said: $(cat $W/stop.json)"
+[ -e /dev/ublkc$ID ] && fail "/dev/ublkc$ID still there after zonekit stop"
+log "$B gone by itself; zonekit stop removed ublk device $ID"
+serve "$D"
+dd if="$B" bs=1M skip=16 count=8 iflag=direct 2>/dev/null | cmp -s - $W/flushed ||
+	fail "the data flushed before the kill differs after serving again"
+if [ "${acked:-0}" -gt 0 ]; then
+	dd if="$B" bs=64K skip=$((2 * Z / 65536)) count=$acked iflag=direct 2>/dev/null > $W/back
+	dd if=$W/stream bs=64K count=$acked 2>/dev/null | cmp -s - $W/back ||
+		fail "the $acked acknowledged blocks differ after serving again"
+fi
+wp=$(zone_line "$B" 2 | awk '{print $4 - $1}')
+[ "$wp" = - ] && wp=$((Z / 512))
+[ "$wp" -ge $((${acked:-0} * 128)) ] || fail "zone 2's wp $wp sectors is below the acknowledged data"
+stop_server
+log "served again: the 8 MiB flushed before the kill and all $acked acknowledged blocks read back"
+echo "$T: PASS"
