@@ -5,6 +5,7 @@
  * last requests served, everything flushed); stop waits for it to exit.
  * A device whose server is gone (it was killed) is removed here.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -29,8 +30,28 @@ static const struct option stop_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* The process @pid, if it still runs (a zombie has finished) and is a
- * zonekit: 1; not a zonekit: 2; gone: 0. */
+/* Threads of @pid still there: a thread group's leader turns zombie when
+ * the main thread has exited, while the others may still be releasing the
+ * process's files (the device's lock among them). */
+static int live_threads(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* The process @pid, if it still runs (a zombie whose threads are all gone
+ * has finished) and is a zonekit: 1; not a zonekit: 2; gone: 0. */
 static int server_state(pid_t pid)
 {
 	char path[64], buf[512], *p;
@@ -48,7 +69,9 @@ static int server_state(pid_t pid)
 	buf[n] = '\0';
 	/* "pid (comm) state ...": comm may hold spaces and parentheses */
 	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+	if (!p || p[1] != ' ' || p[2] == 'X')
+		return 0;
+	if (p[2] == 'Z' && live_threads(pid) <= 1)
 		return 0;
 	*p = '\0';
 	p = strchr(buf, '(');
