@@ -17,6 +17,8 @@ result() { echo "RESULT serve-$1 $K $2 $3" >> "$RES"; echo "serve-guest: $1: $2 
 # the kernel loads modules on its own (btrfs's crc32c) with /sbin/modprobe,
 # which busybox installs in /bin here
 [ -x /sbin/modprobe ] || echo /bin/modprobe > /proc/sys/kernel/modprobe
+# bash's process substitution (fio's t/zbd) needs /dev/fd
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
 if ! modprobe ublk_drv; then
 	result setup FAIL "modprobe ublk_drv failed"
 	exit 1
@@ -30,17 +32,19 @@ fi
 zonekit stop 63 > /dev/null || { result setup FAIL "zonekit stop 63 failed"; exit 1; }
 rm -rf /tmp/probe
 
-SERVE_TESTS=$(cat tests 2>/dev/null || echo report data append crash f2fs)
+# a test's time limit (serve.sh writes it for long runs such as fio's whole suite)
+SERVE_TIMEOUT=$(cat timeout 2>/dev/null || echo 600)
+SERVE_TESTS=$(cat tests 2>/dev/null || echo report data append crash f2fs fio)
 for t in $SERVE_TESTS; do
 	[ -f "t_$t.sh" ] || continue
 	t0=$(now)
-	timeout -s KILL "${SERVE_TIMEOUT:-600}" sh "t_$t.sh" > "$OUT/serve-$t.log" 2>&1
+	timeout -s KILL "$SERVE_TIMEOUT" sh "t_$t.sh" > "$OUT/serve-$t.log" 2>&1
 	st=$?
 	sed "s/^/  /" "$OUT/serve-$t.log" | grep -v '^  +' | tail -n 25
 	detail=$(grep -E "^$t: " "$OUT/serve-$t.log" | grep -v ': PASS$' | tail -n 1 | sed "s/^$t: //")
 	case $st in
 	0) result "$t" PASS "[$(secs "$t0") s] $detail" ;;
-	137) result "$t" FAIL "[$(secs "$t0") s] hung: killed after ${SERVE_TIMEOUT:-600} s"; rc=1 ;;
+	137) result "$t" FAIL "[$(secs "$t0") s] hung: killed after $SERVE_TIMEOUT s"; rc=1 ;;
 	*) result "$t" FAIL "[$(secs "$t0") s] $detail"; rc=1 ;;
 	esac
 	# a failed test may leave a server and its users behind: the next one

@@ -5,6 +5,11 @@
 # t_*.sh tests and the guest's tools (mkfs.btrfs, mkfs.f2fs, fsck.f2fs and their
 # libraries, from Debian's packages installed on the host here).
 #   tests/vm/serve/serve.sh [--out DIR] [--tests "report data ..."] [KERNEL...]
+#   --tests LIST     the guest tests (default: report data append crash f2fs fio)
+#   --fio-tests LIST fio's t/zbd tests to run (default: a subset that CI can afford,
+#                    $FIO_CI_TESTS below; "all" for the whole suite, see doc/fio.md)
+# fio is built statically from sid's source (build-fio.sh) and brought with fio's
+# t/zbd scripts, bash and sg_inq; ZK_SERVE_NO_FIO=1 leaves fio out.
 # KERNEL: as run.sh takes them (default: $ZKVM_KERNELS or 6.12).  A kernel whose
 # ublk driver has no zoned devices (Linux < 6.6) reports every test SKIP.
 # Prints one line per kernel and test, then "serve: N passed, N failed, N skipped";
@@ -14,11 +19,12 @@ D=$(cd "$(dirname "$0")" && pwd)
 VM=$(cd "$D/.." && pwd)
 ROOT=$(cd "$D/../../.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
-OUT='' TESTS=''
+OUT='' TESTS='' FIO_TESTS=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--out) OUT=$2; shift 2 ;;
 	--tests) TESTS=$2; shift 2 ;;
+	--fio-tests) FIO_TESTS=$2; shift 2 ;;
 	*) break ;;
 	esac
 done
@@ -31,7 +37,7 @@ T0=$SECONDS
 
 # ---- host: the VM, the guest's tools ----
 "$VM/setup.sh" $KERNELS > "$OUT/setup.log" 2>&1 || die "setup.sh failed: $OUT/setup.log"
-PKGS="btrfs-progs f2fs-tools"
+PKGS="btrfs-progs f2fs-tools sg3-utils"
 missing=$(for p in $PKGS; do dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' || echo "$p"; done)
 if [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q \
@@ -52,7 +58,22 @@ gcc -O2 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -DZONEKIT_SERVE -static \
 cp "$D"/lib.sh "$D"/t_*.sh "$S/"
 cp "$D/guest.sh" "$S/run.sh"
 [ -z "$TESTS" ] || echo "$TESTS" > "$S/tests"
-for b in /usr/sbin/mkfs.btrfs /usr/sbin/mkfs.f2fs /usr/sbin/fsck.f2fs; do
+# fio: a representative subset of t/zbd for CI (the whole suite takes too long
+# under TCG: doc/fio.md has a full run)
+FIO_CI_TESTS="1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20"
+if [ -z "${ZK_SERVE_NO_FIO:-}" ]; then
+	FSRC=$("$D/build-fio.sh" 2> "$OUT/build-fio.log") || die "building fio failed: $OUT/build-fio.log"
+	mkdir -p "$S/fio/t/zbd"
+	cp "$FSRC/fio" "$S/fio/"
+	cp "$FSRC/t/zbd/functions" "$FSRC/t/zbd/test-zbd-support" "$S/fio/t/zbd/"
+	case ${FIO_TESTS:-ci} in
+	all) echo 7200 > "$S/timeout" ;;
+	ci) echo "$FIO_CI_TESTS" > "$S/fio-tests" ;;
+	*) echo "$FIO_TESTS" > "$S/fio-tests" ;;
+	esac
+fi
+for b in /usr/sbin/mkfs.btrfs /usr/sbin/mkfs.f2fs /usr/sbin/fsck.f2fs /bin/bash /usr/bin/sg_inq \
+	/bin/grep /usr/bin/timeout; do # fio's t/zbd needs GNU grep -P and timeout -v
 	cp "$b" "$S/bin/" || die "no $b"
 	# the guest's loader is blkzone's (setup.sh): bring the other libraries
 	ldd "$b" | grep -o '/[^ ]*' | grep -v ld-linux | xargs -r cp -L -t "$S/lib/"
