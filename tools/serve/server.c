@@ -295,7 +295,8 @@ int srv_stop(struct srv *s)
 	err = ublk_ctrl_stop(&s->ctrl, s->dev_id);
 	if (err && err != -ENODEV)
 		ret = fail(s, "cannot stop the ublk device", err);
-	stop_queues(s, false);
+	/* a device the kernel did not stop aborts no fetch: end the queues */
+	stop_queues(s, err && err != -ENODEV);
 	/* everything acknowledged is durable before the device goes away */
 	err = zk_flush(s->dev);
 	if (err && !ret)

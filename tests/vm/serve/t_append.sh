@@ -9,7 +9,7 @@ D=$W/append-dev
 M=$W/btrfs
 rm -rf "$D"; mkdir -p $M
 run zonekit create "$D" --capacity 2G --zone-size 64M
-serve "$D"
+serve "$D" --queues 2 --depth 32
 run modprobe btrfs
 run mkfs.btrfs -q -f -O zoned -d single -m single "$B"
 run mount -t btrfs "$B" $M
@@ -28,7 +28,7 @@ merged=$(counter $W/append1.json merged)
 [ "${n:-0}" -gt 0 ] || fail "the server saw no zone append (counters: $(cat $W/append1.json))"
 log "btrfs: $n zone appends reached the server ($(counter $W/append1.json write) writes," \
 	"$(counter $W/append1.json bytes_written) bytes); the library merged $merged of them"
-serve "$D"
+serve "$D" --queues 2 --depth 32
 run mount -t btrfs "$B" $M
 (cd $M && sha256sum -c $W/sums > $W/check 2>&1) || fail "after serving again: $(cat $W/check)"
 run umount $M

@@ -58,4 +58,10 @@ zr $((7 * 1024 * 1024 + 4096)) 16K $W/d || fail "conventional zone 0 read by zon
 zr $((4 * Z + 65536)) 4K $W/e || fail "zone 4's second write read by zonekit differs"
 zr $((4 * Z)) 64K $W/a || fail "zone 4's first write changed"
 log "written through the block device, read by zonekit: zone 5, conventional zone 0, zone 4 after zonekit's data"
+serve "$D" --read-only
+[ "$(cat /sys/block/${B#/dev/}/ro)" = 1 ] || fail "--read-only: $B is not read-only"
+wr $W/e $((14 * Z)) && fail "a write to the read-only $B succeeded"
+rd $((5 * Z)) 24 | cmp -s - $W/c || fail "zone 5 read through the read-only $B differs"
+stop_server
+log "--read-only: the kernel refuses writes, reads work"
 echo "$T: PASS"

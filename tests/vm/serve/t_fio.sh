@@ -22,13 +22,15 @@ cp $OUT/fio-zbd.out $W/zbd.out
 : > $OUT/fio-zbd.txt
 for n in $(sed -n 's/^Running test \([0-9]*\) .*/\1/p' $W/zbd.out); do
 	f=$W/fio/t/zbd/test-zbd-support.log.$(echo "$n" | sed 's/^0*//')
-	st=$(tail -n 1 "$f" 2>/dev/null)
-	case $st in
+	status=$(tail -n 1 "$f" 2>/dev/null)
+	case $status in
 	SKIP) echo "$n SKIP $(tail -n 2 "$f" | head -n 1)" ;;
 	PASS) echo "$n PASS" ;;
 	*) echo "$n FAIL"; cp "$f" $OUT/ ;;
 	esac
 done >> $OUT/fio-zbd.txt
+sed -n '/tests passed/,$p' $W/zbd.out | sed "s/^/$T: suite: /"
+grep ' FAIL' $OUT/fio-zbd.txt | sed "s/^/$T: /"
 stop_server $W/fio-stop.json
 pass=$(grep -c ' PASS' $OUT/fio-zbd.txt); skip=$(grep -c ' SKIP' $OUT/fio-zbd.txt)
 failed=$(grep ' FAIL' $OUT/fio-zbd.txt | cut -d' ' -f1 | tr '\n' ' ')
