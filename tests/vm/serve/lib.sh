@@ -5,7 +5,7 @@ set -u
 W=${W:-/tmp/serve-work}
 mkdir -p "$W"
 log() { echo "$T: $*"; }
-fail() { echo "$T: FAIL: $*"; exit 1; }
+fail() { echo "$T: FAIL: $*" >&2; exit 1; } # stderr: also out of a redirected function
 run() { "$@" || fail "exit $?: $*"; }
 
 # serve DIR [OPTIONS]: start a server (a daemon) and set B (its block device),

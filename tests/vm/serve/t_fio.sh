@@ -9,7 +9,10 @@ T=fio
 D=$W/fio-dev
 rm -rf "$D" $W/fio
 cp -r /mnt/fio $W/fio || fail "no fio in the share"
-run zonekit create "$D" --capacity 1G --zone-size 4M --zone-capacity 3M --conv 25
+# another layout (zonekit create options) from the share's file fio-layout
+# shellcheck disable=SC2046
+run zonekit create "$D" $(cat /mnt/fio-layout 2>/dev/null ||
+	echo --capacity 1G --zone-size 4M --zone-capacity 3M --conv 25)
 serve "$D"
 opts=
 for t in $(cat /mnt/fio-tests 2>/dev/null); do opts="$opts -t $t"; done

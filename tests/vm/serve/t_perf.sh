@@ -18,25 +18,25 @@ serve "$D"
 # job NAME DEV fio-options...: prints "NAME KiB/s IOPS" (writes or reads)
 job() {
 	local name=$1 dev=$2; shift 2
-	$FIO --name="$name" --filename="$dev" --direct=1 --zonemode=zbd --time_based \
+	$FIO --name="$name" --filename="$dev" --direct=1 --time_based \
 		--runtime=$RT --minimal "$@" > $W/perf.out 2>&1 || fail "fio $name on $dev: $(tail -n 3 $W/perf.out)"
 	awk -F';' -v n="$name" '{ if ($49 > 0) print n, $48, $49; else print n, $7, $8 }' $W/perf.out
 }
 bench() { # DEV
 	blkzone reset "$1"
-	job seqwrite-4k-qd1 "$1" --rw=write --bs=4k --ioengine=psync --iodepth=1 --size=256M
+	job seqwrite-4k-qd1 "$1" --zonemode=zbd --rw=write --bs=4k --ioengine=psync --iodepth=1 --size=256M
 	blkzone reset "$1"
-	job seqwrite-4k-qd8 "$1" --rw=write --bs=4k --ioengine=libaio --iodepth=8 --size=256M
+	job seqwrite-4k-qd8 "$1" --zonemode=zbd --rw=write --bs=4k --ioengine=libaio --iodepth=8 --size=256M
 	blkzone reset "$1"
-	job seqwrite-128k-qd1 "$1" --rw=write --bs=128k --ioengine=psync --iodepth=1 --size=512M
+	job seqwrite-128k-qd1 "$1" --zonemode=zbd --rw=write --bs=128k --ioengine=psync --iodepth=1 --size=512M
 	blkzone reset "$1"
-	job seqwrite-128k-qd8 "$1" --rw=write --bs=128k --ioengine=libaio --iodepth=8 --size=512M
-	# random reads over 512 MiB of written data
-	dd if=/dev/zero of="$1" bs=1M count=512 oflag=direct 2>/dev/null || fail "filling $1"
-	job randread-4k-qd8 "$1" --rw=randread --bs=4k --ioengine=libaio --iodepth=8 --size=512M
+	job seqwrite-128k-qd8 "$1" --zonemode=zbd --rw=write --bs=128k --ioengine=libaio --iodepth=8 --size=512M
+	# random reads anywhere (past the wps too: reads are unrestricted on both)
+	job randread-4k-qd8 "$1" --rw=randread --bs=4k --ioengine=libaio --iodepth=8 --zonemode=none
 }
 bench "$B" > $W/perf.ublk
 stop_server $W/perf-stop.json
+rm -rf "$D" # its memory, for null_blk's
 bench "$NB" > $W/perf.nullb
 nullb-cfs -d zkperf
 {
