@@ -19,9 +19,10 @@ result() { echo "RESULT serve-$1 $K $2 $3" >> "$RES"; echo "serve-guest: $1: $2 
 [ -x /sbin/modprobe ] || echo /bin/modprobe > /proc/sys/kernel/modprobe
 # bash's process substitution (fio's t/zbd) needs /dev/fd
 [ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
-if ! modprobe ublk_drv; then
-	result setup FAIL "modprobe ublk_drv failed"
-	exit 1
+if ! modprobe ublk_drv 2>/dev/null; then
+	# Debian's 6.1 has no ublk driver at all
+	result all SKIP "this kernel has no ublk driver (modprobe ublk_drv failed)"
+	exit 0
 fi
 # a kernel without zoned ublk (Linux < 6.6) skips every test, saying so
 zonekit create /tmp/probe --capacity 64M --zone-size 16M > /dev/null

@@ -8,10 +8,12 @@
 #   --tests LIST     the guest tests (default: report data append crash f2fs fio)
 #   --fio-tests LIST fio's t/zbd tests to run (default: a subset that CI can afford,
 #                    $FIO_CI_TESTS below; "all" for the whole suite, see doc/fio.md)
+#   --fio-layout OPTS  zonekit create options of fio's device (default: section 5
+#                    of fio's run-tests-against-nullb)
 # fio is built statically from sid's source (build-fio.sh) and brought with fio's
 # t/zbd scripts, bash and sg_inq; ZK_SERVE_NO_FIO=1 leaves fio out.
-# KERNEL: as run.sh takes them (default: $ZKVM_KERNELS or 6.12).  A kernel whose
-# ublk driver has no zoned devices (Linux < 6.6) reports every test SKIP.
+# KERNEL: as run.sh takes them (default: $ZKVM_KERNELS or 6.12).  A kernel without
+# ublk (Debian's 6.1) or whose ublk has no zoned devices (< 6.6) reports SKIP.
 # Prints one line per kernel and test, then "serve: N passed, N failed, N skipped";
 # exit status 0 only if nothing failed.  A VM that cannot start or hangs fails.
 set -uo pipefail
@@ -19,12 +21,13 @@ D=$(cd "$(dirname "$0")" && pwd)
 VM=$(cd "$D/.." && pwd)
 ROOT=$(cd "$D/../../.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
-OUT='' TESTS='' FIO_TESTS=''
+OUT='' TESTS='' FIO_TESTS='' FIO_LAYOUT=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--out) OUT=$2; shift 2 ;;
 	--tests) TESTS=$2; shift 2 ;;
 	--fio-tests) FIO_TESTS=$2; shift 2 ;;
+	--fio-layout) FIO_LAYOUT=$2; shift 2 ;;
 	*) break ;;
 	esac
 done
@@ -66,6 +69,7 @@ if [ -z "${ZK_SERVE_NO_FIO:-}" ]; then
 	mkdir -p "$S/fio/t/zbd"
 	cp "$FSRC/fio" "$S/fio/"
 	cp "$FSRC/t/zbd/functions" "$FSRC/t/zbd/test-zbd-support" "$S/fio/t/zbd/"
+	[ -z "$FIO_LAYOUT" ] || echo "$FIO_LAYOUT" > "$S/fio-layout"
 	case ${FIO_TESTS:-ci} in
 	all) echo 7200 > "$S/timeout" ;;
 	ci) echo "$FIO_CI_TESTS" > "$S/fio-tests" ;;
