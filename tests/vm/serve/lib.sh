@@ -84,3 +84,5 @@ expect_zone() {
 	got=$(zone_line "$1" "$2" | awk '{print $6, $4}')
 	[ "$got" = "$3 $4" ] || fail "zone $2 of $1: cond/wp '$got', expected '$3 $4'"
 }
+# zone_fill DEV ZONE: sectors written in a zone (a full zone: its length)
+zone_fill() { zone_line "$1" "$2" | awk '{ print $4 == "-" ? $2 : $4 - $1 }'; }

@@ -20,7 +20,7 @@ dd if=$W/stream of="$B" bs=64K seek=$((2 * Z / 65536)) oflag=direct 2>$W/writer.
 wpid=$!
 i=0
 while [ $i -lt 300 ]; do # until the writer is 1 MiB in (30 s at most)
-	wp=$(zone_line "$B" 2 | awk '{print $4 - $1}')
+	wp=$(zone_fill "$B" 2)
 	[ "${wp:-0}" -ge 2048 ] 2>/dev/null && break
 	sleep 0.1; i=$((i + 1))
 done
@@ -70,11 +70,11 @@ serve "$D"
 run blkzone reset "$B"
 fio_job flushed 16M 32M --ioengine=psync --end_fsync=1 > $W/fio1.out 2>&1 ||
 	fail "fio write+verify of zones 1-2: $(tail -n 5 $W/fio1.out)"
-fio_job killed 64M 128M --ioengine=libaio --iodepth=8 > $W/fio2.out 2>&1 &
+fio_job killed 64M 192M --ioengine=libaio --iodepth=8 > $W/fio2.out 2>&1 &
 fpid=$!
 i=0
 while [ $i -lt 300 ]; do
-	wp=$(zone_line "$B" 4 | awk '{print $4 - $1}')
+	wp=$(zone_fill "$B" 4)
 	[ "${wp:-0}" -ge 2048 ] 2>/dev/null && break
 	sleep 0.1; i=$((i + 1))
 done
