@@ -162,13 +162,20 @@ for c in $COMMANDS; do
 	bad 2 "$c: no arguments" - "$c"
 	bad 2 "$c: unknown option" "$DEV" "$c" "$DEV" --no-such-option
 	bad 2 "$c: unknown short option" "$DEV" "$c" "$DEV" -Z
-	[ "$c" = create ] && continue
+	# create makes DEV; stop takes a ublk device number (below)
+	case $c in create|stop) continue ;; esac
 	for d in "${BADDEVS[@]}"; do
 		# shellcheck disable=SC2046
 		bad 1 "$c: DEV $(basename "$d")" "$([ -d "$d" ] && echo "$d" || echo -)" \
 			"$c" "$d" $(template "$c")
 	done
 done
+
+if echo "$COMMANDS" | grep -qx stop; then
+	bad 2 "stop: N not a number" - stop /dev/ublkb0
+	bad 2 "stop: N negative" - stop -1
+	bad 1 "stop: no such ublk device (or no ublk driver)" - stop 4095
+fi
 
 # ---- numbers: every SIZE/OFS parser ----------------------------------------
 

@@ -23,7 +23,7 @@ KVERS=${*:-6.1 6.12 7.2}
 # scsi_debug (a ZBC host-managed disk); where the kernel has them: ublk (Debian's 6.1
 # has none) and zloop (6.15 on; built out of tree by zloop/build.sh for Debian's 7.2).
 MODS="null_blk nvme virtio_pci virtio_blk 9p 9pnet_virtio configfs loop scsi_mod sd_mod scsi_debug"
-OPT_MODS="ublk_drv zloop"
+OPT_MODS="ublk_drv zloop btrfs f2fs" # zloop: 7.2 (zloop/); btrfs, f2fs: serve/
 log() { echo "setup: $*" >&2; }
 die() { echo "setup: ERROR: $*" >&2; exit 1; }
 

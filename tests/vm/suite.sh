@@ -12,6 +12,7 @@
 #   faults        failed writes: a configfs null_blk with bad blocks (badblocks), zonekit's
 #                 recovery checked against BLKREPORTZONE and every append read back
 #   blkdev_test   the Linux backend's own tests (tests/vm/blkdev), and on zloop (7.2)
+#   serve         zonekit serve: a boot of its own per kernel (tests/vm/serve/serve.sh)
 # Environment:
 #   ZKVM_KERNELS  kernels to boot (default "6.12 7.2"; 6.1 is there too: "6.1 6.12 7.2")
 #   ZKVM_SEED     the differential script's seed (default 1); ZKVM_OPS its length (10000)
@@ -82,6 +83,17 @@ for k in $KERNELS; do
 	fi
 done
 
+# ---- zonekit serve (tests/vm/serve/serve.sh): a boot of its own per kernel ----
+SERVE_RC=
+if [ -x "$D/serve/serve.sh" ]; then
+	t=$SECONDS
+	BUILD=$BUILD "$D/serve/serve.sh" --out "$W/serve" $KERNELS > "$W/serve.log" 2>&1
+	SERVE_RC=$?
+	grep -E '^serve: ' "$W/serve.log"
+	SERVE_SUMMARY="$(tail -n 1 "$W/serve.log") [$((SECONDS - t)) s]"
+	[ "$SERVE_RC" = 0 ] || fail=1
+fi
+
 # ---- summary ----
 echo
 echo "==== VM suite summary (seed $SEED, $NOPS differential ops) ===="
@@ -97,6 +109,10 @@ for k in $KERNELS; do
 		nfail=$((nfail + 1))
 	fi
 done
+if [ -n "$SERVE_RC" ]; then
+	echo "zonekit serve (tests/vm/serve): $SERVE_SUMMARY"
+	if [ "$SERVE_RC" = 0 ]; then pass=$((pass + 1)); else nfail=$((nfail + 1)); fi
+fi
 [ "$nfail" = 0 ] || fail=1
 echo "vm-suite: $pass passed, $nfail failed; $((SECONDS - T0)) s in all (logs: $W)"
 if [ "$fail" = 0 ] && [ -z "${ZKVM_KEEP:-}" ]; then
