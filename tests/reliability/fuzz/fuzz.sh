@@ -58,8 +58,17 @@ fi
 
 common=(-std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -pthread -g
 	-I"$top/include" -I"$top/src" -I"$top/tools" -I"$here")
-lib_srcs=("$top"/src/*.c)
-tool_srcs=("$top"/tools/*.c "$work/map_assets.c")
+# the library without liburing (its io_uring engine is left out: the
+# thread engine serves every queue), as meson builds it where liburing is
+# missing; the tool without serve/stop (built only with liburing)
+lib_srcs=()
+for s in "$top"/src/*.c "$top"/src/*/*.c; do
+	[ "$(basename "$s")" = queue_uring.c ] || lib_srcs+=("$s")
+done
+tool_srcs=("$work/map_assets.c")
+for s in "$top"/tools/*.c; do
+	case $(basename "$s") in cmd_serve.c|cmd_stop.c) ;; *) tool_srcs+=("$s") ;; esac
+done
 # the map page's style and script, compiled in as tools/meson.build does
 python3 "$top/tools/embed.py" "$work/map_assets.c" \
 	map_css="$top/tools/map/map.css" map_js="$top/tools/map/map.js" || exit 1
