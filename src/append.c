@@ -435,7 +435,7 @@ int engine_reserve(struct zk_dev *d, uint32_t z, struct zk_req *r,
 	int ret;
 
 	for (unsigned int closes = 0;;) {
-		uint32_t victim;
+		uint32_t victim = ZK_NO_ZONE;
 
 		zk_lock(&s->lock);
 		p = plug_get(d, z);

@@ -149,6 +149,32 @@ static enum zk_issue ring_issue(struct zk_owner *o, struct zk_dev *d,
 	return ZK_ISSUE_WRITTEN;
 }
 
+/* The rest of a batch the ring wrote in part, @done bytes, synchronously:
+ * the kernel stops a write short where the next block would fail (a full
+ * file system), and only a write of the rest says why.  Without that, the
+ * short count would be taken back and retried, short again, forever. */
+static ssize_t finish_batch_rest(struct zk_dev *d, struct zk_batch *b,
+				 size_t done)
+{
+	struct iovec rest[BATCH_MAX_IOV];
+	size_t skip = done;
+	ssize_t ret;
+	int n = 0;
+
+	zk_assert_none_held(ZK_LOCK_STRIPE);
+	for (unsigned int i = 0; i < b->n; i++) {
+		if (skip >= b->iov[i].iov_len) {
+			skip -= b->iov[i].iov_len;
+			continue;
+		}
+		rest[n].iov_base = (char *)b->iov[i].iov_base + skip;
+		rest[n++].iov_len = b->iov[i].iov_len - skip;
+		skip = 0;
+	}
+	ret = d->ops->pwritev(d, b->p->zone, rest, n, b->reqs->off + done);
+	return ret < 0 ? ret : (ssize_t)(done + (size_t)ret);
+}
+
 static void finish_batch_io(struct zk_queue *q, struct ring_io *io, int res)
 {
 	struct zk_dev *d = q->dev;
@@ -157,6 +183,9 @@ static void finish_batch_io(struct zk_queue *q, struct ring_io *io, int res)
 	ssize_t written = d->ops->io_put(d, io->zone, &io->b.io, res,
 					 io->b.total, true);
 
+	/* The zone is busy and the batch ours: no lock for the I/O. */
+	if (written >= 0 && (size_t)written < io->b.total)
+		written = finish_batch_rest(d, &io->b, (size_t)written);
 	zk_lock(lock);
 	batch_finish(d, &io->b, written);
 	engine_drive(d, p, &q->owner, NULL);

@@ -55,6 +55,7 @@ static void emu_close(struct zk_dev *d)
 		close(e->dirfd); /* drops the flock */
 	pthread_mutex_destroy(&e->marks_lock);
 	pthread_mutex_destroy(&e->flush_lock);
+	pthread_mutex_destroy(&e->open_list_lock);
 	zk_bounce_destroy(&e->bounce);
 	free(e->dirty);
 	free(e->marks);
@@ -80,6 +81,7 @@ static int emu_open(struct zk_dev *d, const char *path, unsigned int flags)
 	zk_bounce_init(&e->bounce);
 	pthread_mutex_init(&e->marks_lock, NULL);
 	pthread_mutex_init(&e->flush_lock, NULL);
+	pthread_mutex_init(&e->open_list_lock, NULL);
 	e->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (e->dirfd < 0) {
 		ret = -errno;
@@ -193,8 +195,9 @@ static int emu_zone_op(struct zk_dev *d, enum zk_op op, uint32_t z)
 	off_t size;
 	int ret;
 
-	if (op == ZK_OP_OPEN || op == ZK_OP_CLOSE)
-		return 0; /* open/closed live in memory only */
+	ret = open_conds_drop(d);
+	if (ret || op == ZK_OP_OPEN || op == ZK_OP_CLOSE)
+		return ret; /* open/closed live in memory only */
 	size = op == ZK_OP_RESET ? 0 : (off_t)zk_zone_len(d, z);
 	ret = slot_get(d, z, &h);
 	if (ret)

@@ -68,6 +68,13 @@ struct emu {
 	/* While the device is being opened: per zone, the open condition it
 	 * had at the last clean close (0: none), or NULL. */
 	uint8_t *open_conds;
+	/* "open-zones" is on disk and still true: nothing has been written
+	 * or changed since the open.  The first change deletes it
+	 * (open_conds_drop()); a clean close with nothing changed leaves it
+	 * as it is, so a session that changed nothing leaves the directory
+	 * untouched. */
+	atomic_bool open_list_kept;
+	pthread_mutex_t open_list_lock; /* serializes the one delete */
 };
 
 static inline struct emu *emu_of(struct zk_dev *d) { return d->priv; }
@@ -96,6 +103,16 @@ void open_conds_load(struct zk_dev *d);
 unsigned int open_conds_of(struct zk_dev *d, uint32_t z, uint64_t size,
 			   uint64_t cap, unsigned int cond);
 int open_conds_forget(struct zk_dev *d);
+int open_conds_drop_slow(struct zk_dev *d);
+
+/* Before anything this session changes a zone: see open_list_kept. */
+static inline int open_conds_drop(struct zk_dev *d)
+{
+	if (__builtin_expect(atomic_load_explicit(&emu_of(d)->open_list_kept,
+						  memory_order_acquire), 0))
+		return open_conds_drop_slow(d);
+	return 0;
+}
 void open_conds_save(struct zk_dev *d, zk_state_fn *state);
 
 /* snapshot.c */

@@ -79,6 +79,9 @@ ssize_t emu_pwritev(struct zk_dev *d, uint32_t z, const struct iovec *iov,
 		return -EINVAL;
 	for (int i = 0; i < iovcnt; i++)
 		total += iov[i].iov_len;
+	ret = open_conds_drop(d);
+	if (ret)
+		return ret;
 	ret = slot_get(d, z, &h);
 	if (ret)
 		return ret;
@@ -95,8 +98,12 @@ ssize_t emu_pwritev(struct zk_dev *d, uint32_t z, const struct iovec *iov,
 	n = (ssize_t)done;
 	if (done < total && !zk_zone_is_conv(d, z))
 		n = trim_partial_block(d, h.fd, foff, done);
-	if (n == 0 && err)
-		n = err; /* nothing usable written: say why */
+	if (err)
+		n = err; /* say why, even after some blocks went in: the
+			  * core finds them by reading the zone back, keeps
+			  * whole requests and takes back the rest (a short
+			  * count alone would be retried, and a full file
+			  * system would fill and be rewound forever) */
 	slot_put(&h);
 	if (n > 0)
 		mark_dirty(e, z);
@@ -204,6 +211,8 @@ int emu_io_get(struct zk_dev *d, uint32_t z, uint64_t off,
 
 	if (!direct_ok(emu_of(d), iov, iovcnt))
 		return -EOPNOTSUPP; /* the synchronous path bounces it */
+	if (write && open_conds_drop(d))
+		return -EOPNOTSUPP; /* the synchronous path says why */
 	ret = slot_get(d, z, &h);
 	if (ret)
 		return ret;

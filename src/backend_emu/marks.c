@@ -108,8 +108,10 @@ int emu_set_cond(struct zk_dev *d, uint32_t z, unsigned int cond)
 {
 	struct emu *e = emu_of(d);
 	uint8_t old;
-	int ret;
+	int ret = open_conds_drop(d);
 
+	if (ret)
+		return ret;
 	pthread_mutex_lock(&e->marks_lock);
 	if (!e->marks)
 		e->marks = calloc(d->nr_zones, 1);

@@ -8,10 +8,12 @@
  * (and which empty zones explicitly open) lives in zonekit's model.  At a
  * clean close of a writable device the open ones are listed in
  * "open-zones" ("seq-NNNNNN imp-open"); the next open takes them from
- * there where the files agree, and a read-write open deletes the list
- * before it writes anything, so a crash gives the view of a power cycle:
- * partly written zones CLOSED, as on a real device.  zk_power_cycle()
- * deletes it on purpose.
+ * there where the files agree.  The first write or zone operation of a
+ * read-write session deletes the list before it changes anything, so a
+ * crash gives the view of a power cycle: partly written zones CLOSED, as
+ * on a real device.  A session that changes nothing leaves the list (and
+ * the directory) as it found them.  zk_power_cycle() deletes it on
+ * purpose.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -96,20 +98,41 @@ unsigned int open_conds_of(struct zk_dev *d, uint32_t z, uint64_t size,
 	return cond;
 }
 
+/* Every zone has been learnt: the list has done its job in memory.  On a
+ * writable device it stays on disk until the first change. */
 int open_conds_forget(struct zk_dev *d)
 {
 	struct emu *e = emu_of(d);
 
 	free(e->open_conds);
 	e->open_conds = NULL;
-	if ((e->oflags & O_ACCMODE) == O_RDONLY)
-		return 0;
-	if (unlinkat(e->dirfd, OPEN_ZONES_FILE, 0)) {
-		if (errno == ENOENT)
-			return 0;
-		return -errno; /* it would outlive a crash: no read-write open */
+	if ((e->oflags & O_ACCMODE) != O_RDONLY &&
+	    !faccessat(e->dirfd, OPEN_ZONES_FILE, F_OK, AT_SYMLINK_NOFOLLOW))
+		atomic_store_explicit(&e->open_list_kept, true,
+				      memory_order_release);
+	return 0;
+}
+
+/* The first change of the session: delete the list before it stops
+ * being true.  If it cannot be deleted, the change fails (the list would
+ * outlive a crash and describe zones that changed). */
+int open_conds_drop_slow(struct zk_dev *d)
+{
+	struct emu *e = emu_of(d);
+	int ret = 0;
+
+	pthread_mutex_lock(&e->open_list_lock);
+	if (atomic_load_explicit(&e->open_list_kept, memory_order_relaxed)) {
+		if (unlinkat(e->dirfd, OPEN_ZONES_FILE, 0) && errno != ENOENT)
+			ret = -errno;
+		else if (fsync(e->dirfd))
+			ret = -errno;
+		if (!ret)
+			atomic_store_explicit(&e->open_list_kept, false,
+					      memory_order_release);
 	}
-	return fsync(e->dirfd) ? -errno : 0;
+	pthread_mutex_unlock(&e->open_list_lock);
+	return ret;
 }
 
 #define SAVE_CHUNK 1024u
@@ -121,6 +144,9 @@ void open_conds_save(struct zk_dev *d, zk_state_fn *state)
 	size_t size = 1, len = 0;
 	char *text = NULL;
 
+	if (atomic_load_explicit(&emu_of(d)->open_list_kept,
+				 memory_order_acquire))
+		return; /* nothing changed: the list on disk is still true */
 	for (uint32_t z = 0; z < d->nr_zones; z += SAVE_CHUNK) {
 		uint32_t nr = d->nr_zones - z < SAVE_CHUNK ? d->nr_zones - z :
 							   SAVE_CHUNK;

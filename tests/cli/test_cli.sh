@@ -461,6 +461,8 @@ expect 0 "create with max-open 2, max-active 3" \
 expect 0 "explicit open of max-open zones (OFS LEN)" open "$L" 0 2M
 expect_error 1 "too many open zones \(the device allows 2\)" "explicit open past max-open" \
 	open "$L" 0 3M
+# (explicitly open zones stay open after the command, as on a real device)
+expect 0 "close the explicitly open zones" close "$L" 0 2M
 for z in 0 1 2; do
 	zk write "$L" ${z}M --size 4K
 done
