@@ -53,10 +53,12 @@ rm -rf "$S"; mkdir -p "$S/bin" "$S/lib"
 if [ ! -f "$BUILD/build.ninja" ]; then
 	meson setup "$BUILD" "$ROOT" > /dev/null || die "meson setup $BUILD failed"
 fi
-ninja -C "$BUILD" src/libzonekit.a > /dev/null || die "cannot build libzonekit.a"
+# (the map's style and script are generated sources: meson makes them)
+ninja -C "$BUILD" src/libzonekit.a tools/map_assets.c > /dev/null ||
+	die "cannot build libzonekit.a and tools/map_assets.c"
 gcc -O2 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -DZONEKIT_SERVE -static \
-	-I"$ROOT/include" -o "$S/zonekit" "$ROOT"/tools/*.c "$ROOT"/tools/serve/*.c \
-	"$BUILD/src/libzonekit.a" $(pkg-config --libs --static liburing 2>/dev/null || echo -luring) \
+	-I"$ROOT/include" -I"$ROOT/tools" -o "$S/zonekit" "$ROOT"/tools/*.c \
+	"$BUILD/tools/map_assets.c" "$ROOT"/tools/serve/*.c "$BUILD/src/libzonekit.a" $(pkg-config --libs --static liburing 2>/dev/null || echo -luring) \
 	-lpthread || die "cannot build a static zonekit"
 cp "$D"/lib.sh "$D"/t_*.sh "$S/"
 cp "$D/guest.sh" "$S/run.sh"
