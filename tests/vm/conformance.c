@@ -2326,11 +2326,17 @@ static void case_concurrent(void)
 
 /* ---- zones changed behind zonekit's back (flush_resync.c) ---- */
 
-static void behind_back_write(uint32_t z, uint64_t off, uint64_t len)
+/* Another program writes @len bytes at @off of zone @z: the bytes zonekit
+ * would have written there, or (@foreign) bytes of its own, as a real
+ * other writer's are.  zonekit takes a failed write's blocks that the
+ * device holds byte for byte as its own (a write a device applied in part
+ * before failing); only foreign bytes tell a stale wp from that. */
+static void behind_back_write_as(uint32_t z, uint64_t off, uint64_t len,
+				 bool foreign)
 {
 	char *buf = vm_alloc(len);
 
-	vm_fill(buf, len, off, T.gen[z]);
+	vm_fill(buf, len, off, foreign ? ~T.gen[z] : T.gen[z]);
 	if (T.emu) {
 		char name[32];
 		int fd;
@@ -2345,6 +2351,11 @@ static void behind_back_write(uint32_t z, uint64_t off, uint64_t len)
 	}
 	free(buf);
 	T.written[z] = off + len - zst(z);
+}
+
+static void behind_back_write(uint32_t z, uint64_t off, uint64_t len)
+{
+	behind_back_write_as(z, off, len, false);
 }
 
 static void behind_back_size(uint32_t z, uint64_t size, unsigned long req)
@@ -2414,7 +2425,7 @@ static void case_resync(void)
 		step("a stale wp without zk_resync: the device refuses, "
 		     "zonekit re-learns the zone, the append is placed again "
 		     "at the device's wp; a regular write fails");
-		behind_back_write(c, zst(c) + 32 * KiB, 8 * KiB);
+		behind_back_write_as(c, zst(c) + 32 * KiB, 8 * KiB, true);
 		zk_stats(T.zk, &before);
 		CHECK_RET(ap(c, 16 * KiB, &landed), 0);
 		zk_stats(T.zk, &after);
@@ -2423,7 +2434,7 @@ static void case_resync(void)
 		CHECK(landed == zst(c) + 40 * KiB);
 		SYNC();
 		ZC(c, ZK_COND_IMP_OPEN, zst(c) + 56 * KiB);
-		behind_back_write(c, zst(c) + 56 * KiB, 8 * KiB);
+		behind_back_write_as(c, zst(c) + 56 * KiB, 8 * KiB, true);
 		W_ERR(zst(c) + 56 * KiB, 16 * KiB, -EIO);
 		ZC(c, ZK_COND_IMP_OPEN, zst(c) + 64 * KiB);
 		A(c, 16 * KiB, zst(c) + 64 * KiB);
