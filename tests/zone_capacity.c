@@ -4,8 +4,11 @@
  * zone is FULL (wp = start + len) once written to capacity, nothing can be
  * written across the capacity (-EIO, nothing written) or between capacity
  * and zone end, and that region reads as zeros.  Conventional zones are
- * writable over their whole size.
+ * writable over their whole size.  A finished zone's file holds the zone
+ * capacity, as the kernel's zoned loop device (zloop) wants it.
  */
+#include <sys/stat.h>
+
 #include "testlib.h"
 
 #define ZS (1 * MiB)
@@ -91,6 +94,14 @@ int main(void)
 	T_DATA(t.dev, z5, BS, 5);
 	T_ZEROS(t.dev, z5 + BS, ZS - BS);
 	T_WRITE_RET(t.dev, z5 + BS, BS, 9, -EIO);
+	{
+		char name[PATH_MAX + 16];
+		struct stat sb;
+
+		snprintf(name, sizeof(name), "%s/seq-000005", t.path);
+		T_ASSERT(stat(name, &sb) == 0);
+		T_EQ((uint64_t)sb.st_size, ZCAP);
+	}
 
 	t_ctx("reset and again");
 	T_OK(zk_zone_op(t.dev, ZK_OP_RESET, z2, ZS));

@@ -198,7 +198,10 @@ static int emu_zone_op(struct zk_dev *d, enum zk_op op, uint32_t z)
 	ret = open_conds_drop(d);
 	if (ret || op == ZK_OP_OPEN || op == ZK_OP_CLOSE)
 		return ret; /* open/closed live in memory only */
-	size = op == ZK_OP_RESET ? 0 : (off_t)zk_zone_len(d, z);
+	/* A finished zone's file holds its capacity, as zloop wants it (it
+	 * refuses to attach a directory whose finished zones are longer);
+	 * files of zone size, from earlier versions, still read as FULL. */
+	size = op == ZK_OP_RESET ? 0 : (off_t)zk_zone_cap(d, z);
 	ret = slot_get(d, z, &h);
 	if (ret)
 		return ret;

@@ -3,8 +3,8 @@
  * The emulated zoned device: a directory in the layout of the kernel's
  * zoned loop device (zloop).  One file per zone, cnv-NNNNNN (always zone
  * sized) or seq-NNNNNN (its size is the zone's wp: reset truncates it to 0,
- * finish to the zone size), and a text file "geometry" written last at
- * creation.  Zones marked read-only or offline are listed in "conditions".
+ * finish to the zone capacity, as zloop does), and a text file "geometry"
+ * written last at creation.  Zones marked read-only or offline are listed in "conditions".
  *
  * The backend's files, each a concern:
  *   emu.c        the operations table: open, close, report, zone operations

@@ -175,9 +175,11 @@ static bool sizes_of(struct zk_dev *d, zk_state_fn *state, uint32_t first,
 		if (st[i].cond == ZK_COND_OFFLINE ||
 		    st[i].cond == ZK_COND_READONLY)
 			return false;
-		sizes[i] = zk_zone_len(d, z);
-		if (st[i].type != ZK_ZONE_CONVENTIONAL &&
-		    st[i].cond != ZK_COND_FULL)
+		if (st[i].type == ZK_ZONE_CONVENTIONAL)
+			sizes[i] = zk_zone_len(d, z);
+		else if (st[i].cond == ZK_COND_FULL)
+			sizes[i] = zk_zone_cap(d, z); /* as finish cuts it */
+		else
 			sizes[i] = st[i].wp - zk_zone_start(d, z);
 	}
 	return true;
