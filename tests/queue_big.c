@@ -63,6 +63,7 @@ int main(void)
 
 	zk_queue_exit(q);
 	munmap(buf, BIG);
+	free(tail);
 	t_dev_close(&t);
 	return T_EXIT_PASS;
 }

@@ -45,5 +45,6 @@ int main(void)
 				 z - t.info.zone_size, &t), 2 * BS);
 	}
 	t_dev_close(&t);
+	free(buf);
 	return T_EXIT_PASS;
 }

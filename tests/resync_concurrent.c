@@ -88,5 +88,7 @@ int main(void)
 	t_info("%" PRIu64 " rounds of reset + 2 to 5 appends, %lu resyncs", rounds,
 	       atomic_load(&resyncs));
 	t_dev_close(&t);
+	free(buf);
+	free(back);
 	return T_EXIT_PASS;
 }

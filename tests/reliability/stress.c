@@ -691,6 +691,8 @@ int main(int argc, char **argv)
 	t_watchdog_stop();
 
 	final_checks(zbuf, want);
+	free(zbuf);
+	free(want);
 	T_OK(zk_stats(t.dev, &st));
 	if (opt.faults == F_IO)
 		rel_fault_uninstall(t.dev);
