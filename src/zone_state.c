@@ -135,6 +135,22 @@ static int check_active(struct zk_dev *d)
 	return -EOVERFLOW;
 }
 
+static bool open_slot_free(const struct zk_dev *d)
+{
+	const struct zk_res *r = &d->res;
+
+	return !d->geo.max_open ||
+	       r->nr_imp_open + r->nr_exp_open < d->geo.max_open;
+}
+
+/* May an implicitly open zone be closed to free an open slot? */
+static bool may_close_implicit(struct zk_dev *d)
+{
+	const struct zk_res *r = &d->res;
+
+	return r->nr_imp_open && r->nr_imp_listed && !check_active(d);
+}
+
 /* The implicitly open zone found first from the cursor on, in zone order,
  * as null_blk picks it (with @filter, the first one it accepts), and the
  * cursor moved past it; ZK_NO_ZONE if none. */
@@ -193,10 +209,9 @@ static uint32_t zone_to_close(struct zk_dev *d, unsigned int cond,
 	uint32_t victim;
 
 	zk_assert_held(&r->lock);
-	if (!d->ops->keeps_conditions || !d->geo.max_open ||
+	if (!d->ops->keeps_conditions ||
 	    (cond != ZK_COND_EMPTY && cond != ZK_COND_CLOSED) ||
-	    r->nr_imp_open + r->nr_exp_open < d->geo.max_open ||
-	    !r->nr_imp_open || !r->nr_imp_listed || check_active(d))
+	    open_slot_free(d) || !may_close_implicit(d))
 		return ZK_NO_ZONE;
 	victim = pick_implicit(d, prefer, ctx);
 	if (victim == ZK_NO_ZONE && may_any)
@@ -241,11 +256,9 @@ void zs_apply_recheck(struct zk_dev *d, uint32_t z, const struct zone_model *m,
 /* Room for @z to open (zs_reserve_write, op_open, op_finish). */
 static int check_open(struct zk_dev *d, uint32_t *victim)
 {
-	struct zk_res *r = &d->res;
-
-	if (!d->geo.max_open || r->nr_imp_open + r->nr_exp_open < d->geo.max_open)
+	if (open_slot_free(d))
 		return 0;
-	if (r->nr_imp_open && r->nr_imp_listed && !check_active(d)) {
+	if (may_close_implicit(d)) {
 		*victim = pick_implicit(d, NULL, NULL);
 		return ZS_NEED_CLOSE;
 	}
@@ -276,19 +289,47 @@ bool zs_write_needs_res(struct zk_dev *d, uint32_t z,
 	       m->wp + len == cap_end;
 }
 
-/* May a write of @len at @off (UINT64_MAX: an append) go to @z now? */
-static int write_allowed(struct zk_dev *d, uint32_t z,
-			 const struct zone_model *m, uint64_t off, size_t len)
+/* Why a write of @len at @off (UINT64_MAX: an append) may not go to @z
+ * now, the resources aside. */
+static enum zs_refusal write_refusal(struct zk_dev *d, uint32_t z,
+				     const struct zone_model *m, uint64_t off,
+				     size_t len)
 {
 	uint64_t cap_end = zk_zone_start(d, z) + zk_zone_cap(d, z);
 
 	if (!zk_cond_is_writable(m->cond))
-		return -EIO;
+		return ZS_NOT_WRITABLE;
 	if (off != UINT64_MAX && off != m->wp)
-		return -EIO;
+		return ZS_NOT_AT_WP;
 	if (len > cap_end - m->wp)
-		return -EIO;
-	return 0;
+		return ZS_PAST_CAPACITY;
+	return ZS_WRITE_OK;
+}
+
+static int write_allowed(struct zk_dev *d, uint32_t z,
+			 const struct zone_model *m, uint64_t off, size_t len)
+{
+	return write_refusal(d, z, m, off, len) ? -EIO : 0;
+}
+
+/* As zs_reserve_write() would judge, taking nothing: the resources as
+ * check_resources() counts them, where an implicit close makes room. */
+enum zs_refusal zs_write_refusal(struct zk_dev *d, uint32_t z,
+				 const struct zone_resv *rv, uint64_t off,
+				 size_t len, struct zone_model *m)
+{
+	enum zs_refusal why;
+
+	zk_assert_held(&d->res.lock);
+	zs_model(d, z, rv, m);
+	why = write_refusal(d, z, m, off, len);
+	if (why || (m->cond != ZK_COND_EMPTY && m->cond != ZK_COND_CLOSED))
+		return why;
+	if (m->cond == ZK_COND_EMPTY && check_active(d))
+		return ZS_TOO_MANY_ACTIVE;
+	if (!open_slot_free(d) && !may_close_implicit(d))
+		return ZS_TOO_MANY_OPEN;
+	return ZS_WRITE_OK;
 }
 
 /* zone_to_close() for a write that will be accepted: a refused one must
