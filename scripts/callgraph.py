@@ -47,7 +47,8 @@ def library_objects(builddir):
     seen = {}
     for c in cmds:
         out = c["output"]
-        if not os.path.basename(os.path.dirname(out)).startswith("libzonekit"):
+        # libzonekit.so.N.p or libzonekit.a.p, not libzonekit_cli.a.p
+        if os.path.basename(os.path.dirname(out)).split(".")[0] != "libzonekit":
             continue
         src = os.path.normpath(os.path.join(c["directory"], c["file"]))
         rel = src.split(os.sep + "src" + os.sep, 1)[-1]
