@@ -23,9 +23,9 @@ import sys
 # its path relative to src/.
 FLOORS = [
     ("API", ["device.c", "rw.c", "zone_ops.c", "queue.c", "check.c"]),
-    ("engine", ["append.c", "data.c", "queue_uring.c", "queue_uring_absent.c",
+    ("engine", ["append.c", "batch.c", "data.c", "queue_uring.c", "queue_uring_absent.c",
                 "queue_threads.c", "queue_done.c"]),
-    ("zones", ["zone_claim.c", "zone_plug.c", "zone_state.c"]),
+    ("zones", ["zone_claim.c", "zone_plug.c", "zone_state.c", "zone_res.c"]),
     ("table", ["wp_table.c"]),
     ("backends", ["backend_blkdev.c", "backend_emu/", "io_util.c"]),
     ("base", ["geometry.c", "names.c", "lock.c"]),
