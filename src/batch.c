@@ -104,28 +104,16 @@ static void complete_batch_ok(struct zk_dev *d, struct zone_plug *p,
 }
 
 /* Place again, in order, every request not yet written, at the wp the
- * device reported.  Caller holds res.lock and the stripe lock. */
+ * device reported; appends that land elsewhere are counted in
+ * zk_stats.retried.  Caller holds res.lock and the stripe lock. */
 static void replace_requests(struct zk_dev *d, struct zone_plug *p,
 			     struct zk_req *list)
 {
-	struct zk_req *r, *next;
+	unsigned int moved = plug_place(d, p, list);
 
-	for (r = list; r; r = next) {
-		uint64_t off = r->kind == REQ_APPEND ? UINT64_MAX : r->off;
-		int ret;
-
-		next = r->next;
-		ret = plug_reserve(d, p, &off, r->len);
-		if (ret) {
-			req_complete(d, p->zone, r, ret);
-			continue;
-		}
-		if (off != r->off)
-			atomic_fetch_add_explicit(&d->stats.retried, 1,
-						  memory_order_relaxed);
-		r->off = off;
-		plug_enqueue(p, r);
-	}
+	if (moved)
+		atomic_fetch_add_explicit(&d->stats.retried, moved,
+					  memory_order_relaxed);
 }
 
 /* How far the device holds data of the batch that started at @start. */
