@@ -166,6 +166,21 @@ ssize_t zk_pread(struct zk_dev *dev, void *buf, size_t len, uint64_t offset);
 int zk_append(struct zk_dev *dev, uint64_t zone_start, const void *buf,
 	      size_t len, uint64_t *landed);
 
+/* Why would zk_pwrite(dev, buf, @len, @offset), or zk_append(dev,
+ * @zone_start, buf, @len, ...), be refused now?  0 if it would be
+ * accepted, else the negative errno it would return, and in @why (@size
+ * bytes, may be NULL) what is wrong, in words: "not at the zone's write
+ * pointer (0x405000)", "the zone at 0x900000 is read-only", "too many
+ * open zones (the device allows 2)"...  The zones are judged by zonekit's
+ * own view (the wps and conditions zk_report gives, plus the writes in
+ * flight), as a write submitted now would be; nothing is read from the
+ * device and nothing changes.  A write the answer accepts may still fail
+ * in the device (-EIO, -ENOSPC...). */
+int zk_write_problem(struct zk_dev *dev, uint64_t offset, size_t len,
+		     char *why, size_t size);
+int zk_append_problem(struct zk_dev *dev, uint64_t zone_start, size_t len,
+		      char *why, size_t size);
+
 /* Make every write acknowledged before this call durable. */
 int zk_flush(struct zk_dev *dev);
 

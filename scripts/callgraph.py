@@ -23,9 +23,9 @@ import sys
 # its path relative to src/.
 FLOORS = [
     ("API", ["device.c", "rw.c", "zone_ops.c", "queue.c", "check.c"]),
-    ("engine", ["append.c", "data.c", "queue_uring.c", "queue_uring_absent.c",
+    ("engine", ["append.c", "batch.c", "data.c", "queue_uring.c", "queue_uring_absent.c",
                 "queue_threads.c", "queue_done.c"]),
-    ("zones", ["zone_claim.c", "zone_plug.c", "zone_state.c"]),
+    ("zones", ["zone_claim.c", "zone_plug.c", "zone_state.c", "zone_res.c"]),
     ("table", ["wp_table.c"]),
     ("backends", ["backend_blkdev.c", "backend_emu/", "io_util.c"]),
     ("base", ["geometry.c", "names.c", "lock.c"]),
@@ -47,7 +47,8 @@ def library_objects(builddir):
     seen = {}
     for c in cmds:
         out = c["output"]
-        if not os.path.basename(os.path.dirname(out)).startswith("libzonekit"):
+        # libzonekit.so.N.p or libzonekit.a.p, not libzonekit_cli.a.p
+        if os.path.basename(os.path.dirname(out)).split(".")[0] != "libzonekit":
             continue
         src = os.path.normpath(os.path.join(c["directory"], c["file"]))
         rel = src.split(os.sep + "src" + os.sep, 1)[-1]

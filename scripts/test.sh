@@ -66,6 +66,7 @@ step "cppcheck" cppcheck --quiet --error-exitcode=1 --std=c11 \
 	--enable=warning,portability --inline-suppr -I include -I src src tools
 step "clang-tidy" bash -c 'clang-tidy --quiet -p build src/*.c src/*/*.c 2>/dev/null | { ! grep -E "warning:|error:"; }'
 step "call graph of src/: no circle, no upward edge (scripts/callgraph.py)" scripts/callgraph.py build
+step "no file in src/ or tools/ over 600 lines unlisted (scripts/sizes.sh)" scripts/sizes.sh
 if [ "${ZONEKIT_SKIP_VM:-0}" != 1 ] && [ -x tests/vm/suite.sh ]; then
 	# kernels 6.12 (Debian 12) and 7.2 (Debian sid); devices null_blk, NVMe ZNS,
 	# scsi_debug ZBC and, on 7.2, zloop (tests/vm/README.md)

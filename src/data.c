@@ -9,7 +9,10 @@
 static int conv_write(struct zk_dev *d, uint32_t z, struct zk_req *r)
 {
 	struct iovec iov = { .iov_base = (void *)r->buf, .iov_len = r->len };
-	ssize_t ret = d->ops->pwritev(d, z, &iov, 1, r->off);
+	ssize_t ret;
+
+	zk_assert_none_held(ZK_LOCK_STRIPE);
+	ret = d->ops->pwritev(d, z, &iov, 1, r->off);
 
 	if (ret >= 0 && (size_t)ret != r->len)
 		ret = -EIO;
@@ -39,6 +42,7 @@ ssize_t data_read(struct zk_dev *d, void *buf, size_t len, uint64_t off)
 {
 	size_t done = 0;
 
+	zk_assert_none_held(ZK_LOCK_STRIPE);
 	while (done < len) {
 		uint32_t z = zk_zone_of(d, off + done);
 		uint64_t zend = zk_zone_start(d, z) + zk_zone_len(d, z);

@@ -2,20 +2,25 @@
 /*
  * A device as every floor of the library sees it: its backend, geometry,
  * wp table, zone locks (stripes) and open/active accounting, and the zone
- * geometry helpers.  The floors, bottom up (doc/design.md, "Layers"):
+ * geometry helpers.  The floors, top down (doc/design.md, "Floors"):
  *
- *   backends   backend_emu/, backend_blkdev.c, io_util.c    (backend.h)
+ *   API        device.c, rw.c, queue.c, zone_ops.c, check.c
+ *   engine     append.c       reserve, drive, wait for a turn (engine.h)
+ *              batch.c        write, commit, recover a batch
+ *              data.c         the synchronous data path      (data.h)
+ *              queue_uring.c, queue_threads.c, queue_done.c   (queue.h)
+ *   zones      zone_claim.c   claims for zone operations; the only zone
+ *                             code that does I/O              (zone_claim.h)
+ *              zone_plug.c    stripes, plugs, requests, owners (zone_plug.h)
+ *              zone_state.c   a pure model of conditions and limits
+ *              zone_res.c     its open/active accounting      (zone_res.h)
  *   table      wp_table.c                                    (wp_table.h)
- *   zones      zone_state.c   a pure model of conditions and limits
- *              zone_plug.c    plugs: per-zone write queues, requests, owners
- *              zone_claim.c   claims for zone operations; the only zone
- *                             code that does I/O
- *   engine     append.c       reserve, drive, recover      (engine.h)
- *              queue_uring.c, queue_threads.c   queue engines (queue.h)
- *   API        rw.c, queue.c, zone_ops.c, device.c, check.c, names.c,
- *              geometry.c
+ *   backends   backend_emu/, backend_blkdev.c, io_util.c    (backend.h)
+ *   base       geometry.c, names.c, lock.c                   (lock.h)
  *
- * Each floor calls only floors below it (scripts/callgraph.py checks it).
+ * Each floor calls only floors below it (scripts/callgraph.py checks it);
+ * lower floors call up only through pointers: a backend's table, a
+ * request's owner.
  */
 #ifndef ZK_DEVICE_H
 #define ZK_DEVICE_H

@@ -8,8 +8,10 @@
 #ifndef ZK_ENGINE_H
 #define ZK_ENGINE_H
 
+#include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <time.h>
 
 #include "io_util.h"
 #include "zone_plug.h"
@@ -40,10 +42,21 @@ void engine_drive(struct zk_dev *d, struct zone_plug *p, struct zk_owner *drv,
 		  struct zk_req *self);
 /* Cut the batch to issue off the head of the plug's queue (lock held). */
 void batch_take(struct zone_plug *p, struct zk_batch *b);
-/* The batch's write is over: @written bytes or -errno (lock held). */
+/* The batch's write is over: @written bytes or -errno (lock held); the
+ * batch is committed, or recovered (batch.c). */
 void batch_finish(struct zk_dev *d, struct zk_batch *b, ssize_t written);
 /* Write a taken batch synchronously, the lock dropped across the write. */
 void batch_write_now(struct zk_dev *d, struct zk_batch *b);
+/* CLOCK_MONOTONIC in ns: how long writes take (batch.c), how long a
+ * waiter spins (append.c). */
+static inline uint64_t engine_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* A synchronous write to a sequential zone: reserve, wait, done. */
 int engine_write(struct zk_dev *d, uint32_t z, struct zk_req *r);
 

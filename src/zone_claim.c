@@ -79,8 +79,9 @@ int zone_relearn(struct zk_dev *d, uint32_t z)
 }
 
 /* The close reaches the device before res.lock is let go, so before any
- * write that opens a zone can: the one system call made under a lock
- * (doc/design.md).  0 also if @z is no longer implicitly open. */
+ * write that opens a zone can: the one zone I/O made under a lock, and
+ * never under a stripe lock (doc/design.md, "Locks").  0 also if @z is no
+ * longer implicitly open. */
 int close_for_room(struct zk_dev *d, uint32_t z)
 {
 	struct zk_stripe *s = zk_stripe_of(d, z);
@@ -96,6 +97,7 @@ int close_for_room(struct zk_dev *d, uint32_t z)
 	if (wpe_cond(wpt_get(&d->wpt, z)) == ZK_COND_IMP_OPEN)
 		ret = plug_zone_op(d, ZK_OP_CLOSE, z, &new_e);
 	zk_unlock(&s->lock);
+	zk_assert_none_held(ZK_LOCK_STRIPE);
 	if (!ret && new_e)
 		ret = d->ops->zone_op(d, ZK_OP_CLOSE, z);
 	zk_unlock(&d->res.lock);
@@ -115,6 +117,7 @@ static void recheck_zone(struct zk_dev *d, uint32_t z)
 	struct zone_model m;
 	struct zone_plug *p;
 
+	zk_assert_none_held(ZK_LOCK_STRIPE);
 	if (d->ops->report(d, z, 1, &st) < 0)
 		return;
 	zk_lock(&d->res.lock);

@@ -77,6 +77,7 @@ static int zone_op_one(struct zk_dev *d, enum zk_op op, uint32_t z, bool all)
 	/* A real device may disagree with the model about a no-op (a zone
 	 * changed behind our back): let it have the last word. */
 	if (!ret && (new_e || (!all && d->ops->keeps_conditions))) {
+		zk_assert_none_held(ZK_LOCK_STRIPE);
 		ret = d->ops->zone_op(d, op, z);
 		if (ret && new_e)
 			undo_zone_op(d, z, old_e);

@@ -145,15 +145,15 @@ void plug_park(struct zone_plug *p, struct zk_req *r)
 	p->parked_tail = &r->next;
 }
 
-void plug_unpark(struct zk_dev *d, struct zone_plug *p)
+unsigned int plug_place(struct zk_dev *d, struct zone_plug *p,
+			struct zk_req *list)
 {
-	struct zk_req *r = p->parked, *next;
+	unsigned int moved = 0;
+	struct zk_req *r, *next;
 
 	zk_assert_held(&d->res.lock);
-	p->parked = NULL;
-	p->parked_tail = &p->parked;
-	for (; r; r = next) {
-		uint64_t off = r->off; /* UINT64_MAX for an append */
+	for (r = list; r; r = next) {
+		uint64_t off = r->kind == REQ_APPEND ? UINT64_MAX : r->off;
 		int ret;
 
 		next = r->next;
@@ -162,9 +162,21 @@ void plug_unpark(struct zk_dev *d, struct zone_plug *p)
 			req_complete(d, p->zone, r, ret);
 			continue;
 		}
+		moved += off != r->off;
 		r->off = off;
 		plug_enqueue(p, r);
 	}
+	return moved;
+}
+
+void plug_unpark(struct zk_dev *d, struct zone_plug *p)
+{
+	struct zk_req *r = p->parked;
+
+	zk_assert_held(&d->res.lock);
+	p->parked = NULL;
+	p->parked_tail = &p->parked;
+	plug_place(d, p, r);
 	if (p->head && !p->busy) {
 		p->busy = true;
 		plug_hand(d, p);

@@ -119,6 +119,12 @@ void plug_hand(struct zk_dev *d, struct zone_plug *p);
  * unless the zone waits for an owner this thread may act for: then act
  * (progress) instead.  Callers loop on their condition. */
 void plug_wait(struct zk_dev *d, struct zone_plug *p, pthread_cond_t *cv);
+/* Reserve each request of @list again, in order, and queue it on @p; one
+ * that no longer fits completes with the error.  Returns how many landed
+ * elsewhere than their r->off said (appends moved; a parked append's off
+ * is UINT64_MAX).  res.lock and the stripe lock held. */
+unsigned int plug_place(struct zk_dev *d, struct zone_plug *p,
+			struct zk_req *list);
 /* Park @r (an owner's request) until the zone operation holding the zone
  * ends; plug_unpark() places them then (res.lock held). */
 void plug_park(struct zone_plug *p, struct zk_req *r);

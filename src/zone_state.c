@@ -11,93 +11,22 @@
  *   any but FULL --finish--> FULL;  any --reset--> EMPTY
  *
  * Counters of open and closed zones are device-wide, so they live under
- * res.lock; it is taken only for transitions that change them, never for a
- * write into an already open zone.  Every transition is made here, and
- * nothing here does I/O or knows about plugs (zone_state.h).
+ * res.lock (kept and checked in zone_res.c); it is taken only for
+ * transitions that change them, never for a write into an already open
+ * zone.  Every transition is made here, and nothing here does I/O or knows
+ * about plugs (zone_state.h).
  */
 #include "zone_state.h"
 
 #include <errno.h>
-#include <stdlib.h>
 
 #include "device.h"
+#include "zone_res.h"
 
 static void assert_zone_locked(struct zk_dev *d, uint32_t z)
 {
 	zk_assert_held(zk_zone_lock(d, z));
 	(void)d, (void)z;
-}
-
-/* ---- accounting (res.lock held) ---- */
-
-/* The list grows as needed: a real device may hold more zones implicitly
- * open than zonekit's model would, for a moment (zs_apply_recheck). */
-static void imp_list_add(struct zk_res *r, uint32_t z)
-{
-	if (!r->imp)
-		return; /* no open limit: nothing to pick from */
-	if (r->nr_imp_listed == r->imp_room) {
-		uint32_t room = r->imp_room ? r->imp_room * 2 : 8;
-		uint32_t *bigger = realloc(r->imp, room * sizeof(*bigger));
-
-		if (!bigger)
-			return;
-		r->imp = bigger;
-		r->imp_room = room;
-	}
-	r->imp[r->nr_imp_listed++] = z;
-}
-
-static void imp_list_del(struct zk_res *r, uint32_t z)
-{
-	for (uint32_t i = 0; i < r->nr_imp_listed; i++) {
-		if (r->imp[i] == z) {
-			r->imp[i] = r->imp[--r->nr_imp_listed];
-			return;
-		}
-	}
-}
-
-static void acct_leave(struct zk_dev *d, uint32_t z, unsigned int cond)
-{
-	struct zk_res *r = &d->res;
-
-	zk_assert_held(&r->lock);
-	switch (cond) {
-	case ZK_COND_IMP_OPEN:
-		r->nr_imp_open--;
-		imp_list_del(r, z);
-		break;
-	case ZK_COND_EXP_OPEN:
-		r->nr_exp_open--;
-		break;
-	case ZK_COND_CLOSED:
-		r->nr_closed--;
-		break;
-	default:
-		break;
-	}
-}
-
-static void acct_enter(struct zk_dev *d, uint32_t z, unsigned int cond)
-{
-	struct zk_res *r = &d->res;
-
-	zk_assert_held(&r->lock);
-	switch (cond) {
-	case ZK_COND_IMP_OPEN:
-		r->nr_imp_open++;
-		imp_list_add(r, z);
-		break;
-	case ZK_COND_EXP_OPEN:
-		r->nr_exp_open++;
-		break;
-	case ZK_COND_CLOSED:
-		r->nr_closed++;
-		break;
-	default:
-		break;
-	}
 }
 
 /* Move zone @z between conditions; the table keeps the committed wp. */
@@ -107,8 +36,8 @@ static void set_cond(struct zk_dev *d, uint32_t z, unsigned int from,
 	uint64_t e = wpt_get(&d->wpt, z);
 
 	assert_zone_locked(d, z);
-	acct_leave(d, z, from);
-	acct_enter(d, z, to);
+	res_leave(d, z, from);
+	res_enter(d, z, to);
 	d->res.epoch++;
 	wpt_set(&d->wpt, z, wpe_make(wpe_conv(e), to, wpe_wp(e)));
 }
@@ -121,43 +50,6 @@ void zs_model(struct zk_dev *d, uint32_t z, const struct zone_resv *rv,
 	assert_zone_locked(d, z);
 	m->cond = rv && rv->full_pending ? ZK_COND_FULL : wpe_cond(e);
 	m->wp = rv ? rv->tail : wpe_wp(e);
-}
-
-/* ---- resources, as null_check_zone_resources() ---- */
-
-static int check_active(struct zk_dev *d)
-{
-	struct zk_res *r = &d->res;
-
-	if (!d->geo.max_active ||
-	    r->nr_imp_open + r->nr_exp_open + r->nr_closed < d->geo.max_active)
-		return 0;
-	return -EOVERFLOW;
-}
-
-/* The implicitly open zone found first from the cursor on, in zone order,
- * as null_blk picks it (with @filter, the first one it accepts), and the
- * cursor moved past it; ZK_NO_ZONE if none. */
-static uint32_t pick_implicit(struct zk_dev *d, zs_zone_filter *filter,
-			      void *ctx)
-{
-	struct zk_res *r = &d->res;
-	uint32_t best = ZK_NO_ZONE, best_dist = UINT32_MAX;
-
-	for (uint32_t i = 0; i < r->nr_imp_listed; i++) {
-		uint32_t b = r->imp[i];
-		uint32_t dist = b >= r->close_cursor ?
-			b - r->close_cursor : b + d->nr_zones - r->close_cursor;
-
-		if (dist < best_dist && (!filter || filter(d, b, ctx))) {
-			best_dist = dist;
-			best = b;
-		}
-	}
-	if (best != ZK_NO_ZONE)
-		r->close_cursor = best + 1 >= d->nr_zones ?
-			d->geo.nr_conv_zones : best + 1;
-	return best;
 }
 
 void zs_close_implicit(struct zk_dev *d, uint32_t z,
@@ -176,54 +68,6 @@ void zs_close_implicit(struct zk_dev *d, uint32_t z,
 	}
 }
 
-/* Caller holds res.lock, about to open @z (in condition @cond) by a write
- * or a zone operation.  On a real device, left to itself, the command that
- * opens @z closes an implicitly open zone of the device's own choice when
- * every open slot is taken, and under concurrent writes that may not be
- * the zone the model closes.  So zonekit closes one itself first
- * (close_for_room) and the device never chooses: this returns that zone
- * (one @prefer accepts if there is one, else, if @may_any, any), or
- * ZK_NO_ZONE if no close is needed or none can be made so (the model then
- * closes one as null_blk does, and the zones concerned are re-read
- * afterwards). */
-static uint32_t zone_to_close(struct zk_dev *d, unsigned int cond,
-			      zs_zone_filter *prefer, void *ctx, bool may_any)
-{
-	struct zk_res *r = &d->res;
-	uint32_t victim;
-
-	zk_assert_held(&r->lock);
-	if (!d->ops->keeps_conditions || !d->geo.max_open ||
-	    (cond != ZK_COND_EMPTY && cond != ZK_COND_CLOSED) ||
-	    r->nr_imp_open + r->nr_exp_open < d->geo.max_open ||
-	    !r->nr_imp_open || !r->nr_imp_listed || check_active(d))
-		return ZK_NO_ZONE;
-	victim = pick_implicit(d, prefer, ctx);
-	if (victim == ZK_NO_ZONE && may_any)
-		victim = pick_implicit(d, NULL, NULL);
-	return victim;
-}
-
-uint32_t zs_take_recheck(struct zk_dev *d, uint32_t *zones, uint32_t max)
-{
-	struct zk_res *r = &d->res;
-	uint32_t n = 0;
-
-	/* Look first: an exchange on every write would be a locked write to
-	 * a device-wide cache line by every thread, on every zone. */
-	if (!atomic_load_explicit(&r->recheck_pending, memory_order_relaxed) ||
-	    !atomic_exchange(&r->recheck_pending, false))
-		return 0;
-	zk_lock(&r->lock);
-	for (uint32_t i = 0; i < r->nr_recheck && n < max; i++)
-		zones[n++] = r->recheck[i];
-	for (uint32_t i = 0; i < r->nr_imp_listed && n < max; i++)
-		zones[n++] = r->imp[i];
-	r->nr_recheck = 0;
-	zk_unlock(&r->lock);
-	return n;
-}
-
 static bool open_or_closed(unsigned int cond)
 {
 	return cond == ZK_COND_IMP_OPEN || cond == ZK_COND_CLOSED;
@@ -238,33 +82,6 @@ void zs_apply_recheck(struct zk_dev *d, uint32_t z, const struct zone_model *m,
 		set_cond(d, z, m->cond, st->cond);
 }
 
-/* Room for @z to open (zs_reserve_write, op_open, op_finish). */
-static int check_open(struct zk_dev *d, uint32_t *victim)
-{
-	struct zk_res *r = &d->res;
-
-	if (!d->geo.max_open || r->nr_imp_open + r->nr_exp_open < d->geo.max_open)
-		return 0;
-	if (r->nr_imp_open && r->nr_imp_listed && !check_active(d)) {
-		*victim = pick_implicit(d, NULL, NULL);
-		return ZS_NEED_CLOSE;
-	}
-	return -ETOOMANYREFS;
-}
-
-static int check_resources(struct zk_dev *d, unsigned int cond,
-			   uint32_t *victim)
-{
-	int ret;
-
-	if (cond == ZK_COND_EMPTY) {
-		ret = check_active(d);
-		if (ret)
-			return ret;
-	}
-	return check_open(d, victim);
-}
-
 /* ---- writes ---- */
 
 bool zs_write_needs_res(struct zk_dev *d, uint32_t z,
@@ -276,22 +93,50 @@ bool zs_write_needs_res(struct zk_dev *d, uint32_t z,
 	       m->wp + len == cap_end;
 }
 
-/* May a write of @len at @off (UINT64_MAX: an append) go to @z now? */
-static int write_allowed(struct zk_dev *d, uint32_t z,
-			 const struct zone_model *m, uint64_t off, size_t len)
+/* Why a write of @len at @off (UINT64_MAX: an append) may not go to @z
+ * now, the resources aside. */
+static enum zs_refusal write_refusal(struct zk_dev *d, uint32_t z,
+				     const struct zone_model *m, uint64_t off,
+				     size_t len)
 {
 	uint64_t cap_end = zk_zone_start(d, z) + zk_zone_cap(d, z);
 
 	if (!zk_cond_is_writable(m->cond))
-		return -EIO;
+		return ZS_NOT_WRITABLE;
 	if (off != UINT64_MAX && off != m->wp)
-		return -EIO;
+		return ZS_NOT_AT_WP;
 	if (len > cap_end - m->wp)
-		return -EIO;
-	return 0;
+		return ZS_PAST_CAPACITY;
+	return ZS_WRITE_OK;
 }
 
-/* zone_to_close() for a write that will be accepted: a refused one must
+static int write_allowed(struct zk_dev *d, uint32_t z,
+			 const struct zone_model *m, uint64_t off, size_t len)
+{
+	return write_refusal(d, z, m, off, len) ? -EIO : 0;
+}
+
+/* As zs_reserve_write() would judge, taking nothing: the resources as
+ * res_check_resources() counts them, where an implicit close makes room. */
+enum zs_refusal zs_write_refusal(struct zk_dev *d, uint32_t z,
+				 const struct zone_resv *rv, uint64_t off,
+				 size_t len, struct zone_model *m)
+{
+	enum zs_refusal why;
+
+	zk_assert_held(&d->res.lock);
+	zs_model(d, z, rv, m);
+	why = write_refusal(d, z, m, off, len);
+	if (why || (m->cond != ZK_COND_EMPTY && m->cond != ZK_COND_CLOSED))
+		return why;
+	if (m->cond == ZK_COND_EMPTY && res_check_active(d))
+		return ZS_TOO_MANY_ACTIVE;
+	if (!res_open_slot_free(d) && !res_may_close_implicit(d))
+		return ZS_TOO_MANY_OPEN;
+	return ZS_WRITE_OK;
+}
+
+/* res_zone_to_close() for a write that will be accepted: a refused one must
  * change nothing, as on the device. */
 uint32_t zs_write_zone_to_close(struct zk_dev *d, uint32_t z,
 				const struct zone_model *m, uint64_t off,
@@ -300,18 +145,18 @@ uint32_t zs_write_zone_to_close(struct zk_dev *d, uint32_t z,
 {
 	if (write_allowed(d, z, m, off, len))
 		return ZK_NO_ZONE;
-	return zone_to_close(d, m->cond, prefer, ctx, may_any);
+	return res_zone_to_close(d, m->cond, prefer, ctx, may_any);
 }
 
-/* zone_to_close() for a zone operation: open, and finish, of an EMPTY or
+/* res_zone_to_close() for a zone operation: open, and finish, of an EMPTY or
  * CLOSED zone take an open slot. */
 uint32_t zs_op_zone_to_close(struct zk_dev *d, enum zk_op op, uint32_t z,
 			     zs_zone_filter *prefer, void *ctx)
 {
 	if (op != ZK_OP_OPEN && op != ZK_OP_FINISH)
 		return ZK_NO_ZONE;
-	return zone_to_close(d, wpe_cond(wpt_get(&d->wpt, z)), prefer, ctx,
-			     true);
+	return res_zone_to_close(d, wpe_cond(wpt_get(&d->wpt, z)), prefer,
+				 ctx, true);
 }
 
 int zs_reserve_write(struct zk_dev *d, uint32_t z, struct zone_resv *rv,
@@ -326,7 +171,7 @@ int zs_reserve_write(struct zk_dev *d, uint32_t z, struct zone_resv *rv,
 	if (ret)
 		return ret;
 	if (m.cond == ZK_COND_EMPTY || m.cond == ZK_COND_CLOSED) {
-		ret = check_resources(d, m.cond, victim);
+		ret = res_check_resources(d, m.cond, victim);
 		if (ret)
 			return ret;
 		set_cond(d, z, m.cond, ZK_COND_IMP_OPEN);
@@ -336,7 +181,7 @@ int zs_reserve_write(struct zk_dev *d, uint32_t z, struct zone_resv *rv,
 	rv->tail = m.wp + len;
 	if (rv->tail == cap_end) {
 		/* Frees its open slot now; reported FULL once the data is in. */
-		acct_leave(d, z, m.cond);
+		res_leave(d, z, m.cond);
 		rv->full_pending = true;
 	}
 	return 0;
@@ -354,7 +199,7 @@ static int op_open(struct zk_dev *d, unsigned int cond, unsigned int *to,
 	case ZK_COND_EMPTY:
 	case ZK_COND_CLOSED:
 		*to = ZK_COND_EXP_OPEN;
-		return check_resources(d, cond, victim);
+		return res_check_resources(d, cond, victim);
 	case ZK_COND_IMP_OPEN:
 		*to = ZK_COND_EXP_OPEN;
 		return 0;
@@ -390,7 +235,7 @@ static int op_finish(struct zk_dev *d, unsigned int cond, unsigned int *to,
 		return 0;
 	case ZK_COND_EMPTY:
 	case ZK_COND_CLOSED:
-		return check_resources(d, cond, victim);
+		return res_check_resources(d, cond, victim);
 	default:
 		return -EIO;
 	}
@@ -430,8 +275,8 @@ int zs_zone_op(struct zk_dev *d, enum zk_op op, uint32_t z, uint64_t *new_e,
 	}
 	if (ret || to == cond)
 		return ret;
-	acct_leave(d, z, cond);
-	acct_enter(d, z, to);
+	res_leave(d, z, cond);
+	res_enter(d, z, to);
 	d->res.epoch++;
 	*new_e = wpe_make(false, to, wp);
 	wpt_set(&d->wpt, z, *new_e);
@@ -442,8 +287,8 @@ void zs_restore(struct zk_dev *d, uint32_t z, uint64_t e)
 {
 	assert_zone_locked(d, z);
 	zk_assert_held(&d->res.lock);
-	acct_leave(d, z, wpe_cond(wpt_get(&d->wpt, z)));
-	acct_enter(d, z, wpe_cond(e));
+	res_leave(d, z, wpe_cond(wpt_get(&d->wpt, z)));
+	res_enter(d, z, wpe_cond(e));
 	d->res.epoch++;
 	wpt_set(&d->wpt, z, e);
 }
@@ -497,8 +342,8 @@ static void learn(struct zk_dev *d, uint32_t z, struct zone_resv *rv,
 	zk_assert_held(&d->res.lock);
 	zs_model(d, z, rv, &m);
 	e = zs_word_from_state(d, z, st);
-	acct_leave(d, z, m.cond);
-	acct_enter(d, z, wpe_cond(e));
+	res_leave(d, z, m.cond);
+	res_enter(d, z, wpe_cond(e));
 	if (e != wpt_get(&d->wpt, z))
 		d->res.epoch++;
 	wpt_set(&d->wpt, z, e);
@@ -532,49 +377,7 @@ void zs_rewind(struct zk_dev *d, uint32_t z, struct zone_resv *rv,
 	zk_assert_held(&d->res.lock);
 	if (rv->full_pending) {
 		rv->full_pending = false;
-		acct_enter(d, z, wpe_cond(wpt_get(&d->wpt, z)));
+		res_enter(d, z, wpe_cond(wpt_get(&d->wpt, z)));
 	}
 	rv->tail = wp;
-}
-
-uint64_t zs_epoch(struct zk_dev *d)
-{
-	zk_assert_held(&d->res.lock);
-	return d->res.epoch;
-}
-
-/* ---- the device's life ---- */
-
-int zs_init(struct zk_dev *d)
-{
-	zk_mutex_init(&d->res.lock, ZK_LOCK_RES, false);
-	return 0;
-}
-
-int zs_recount(struct zk_dev *d)
-{
-	struct zk_res *r = &d->res;
-
-	free(r->imp);
-	r->imp = NULL;
-	if (d->geo.max_open) {
-		r->imp_room = d->geo.max_open * 2;
-		r->imp = calloc(r->imp_room, sizeof(*r->imp));
-		if (!r->imp)
-			return -ENOMEM;
-	}
-	r->nr_imp_open = r->nr_exp_open = r->nr_closed = r->nr_imp_listed = 0;
-	r->close_cursor = d->geo.nr_conv_zones;
-	zk_lock(&r->lock);
-	for (uint32_t z = 0; z < d->nr_zones; z++)
-		acct_enter(d, z, wpe_cond(wpt_get(&d->wpt, z)));
-	zk_unlock(&r->lock);
-	return 0;
-}
-
-void zs_free(struct zk_dev *d)
-{
-	free(d->res.imp);
-	d->res.imp = NULL;
-	zk_mutex_destroy(&d->res.lock);
 }

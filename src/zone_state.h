@@ -75,6 +75,22 @@ bool zs_write_needs_res(struct zk_dev *d, uint32_t z,
  * zs_write_needs_res().  ZS_NEED_CLOSE: see above. */
 int zs_reserve_write(struct zk_dev *d, uint32_t z, struct zone_resv *rv,
 		     uint64_t *off, size_t len, uint32_t *victim);
+/* Why a write may not go to a zone now: what zs_reserve_write() would
+ * answer, in more detail than its errno. */
+enum zs_refusal {
+	ZS_WRITE_OK,
+	ZS_NOT_WRITABLE,    /* -EIO: its condition (m->cond) takes no write */
+	ZS_NOT_AT_WP,       /* -EIO: not at the model's wp (m->wp) */
+	ZS_PAST_CAPACITY,   /* -EIO: it would end past the zone's capacity */
+	ZS_TOO_MANY_ACTIVE, /* -EOVERFLOW */
+	ZS_TOO_MANY_OPEN,   /* -ETOOMANYREFS */
+};
+/* zs_reserve_write()'s verdict on a write of @len at @off (UINT64_MAX:
+ * append) to @z, taking and changing nothing; *m gets the model it was
+ * judged by.  res.lock and the zone's stripe lock held. */
+enum zs_refusal zs_write_refusal(struct zk_dev *d, uint32_t z,
+				 const struct zone_resv *rv, uint64_t off,
+				 size_t len, struct zone_model *m);
 /* Close implicitly open zone @z to free its open slot (res.lock held). */
 void zs_close_implicit(struct zk_dev *d, uint32_t z,
 		       const struct zone_resv *rv);

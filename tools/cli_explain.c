@@ -76,49 +76,29 @@ static void explain_range(struct cli_dev *d, struct why *w, const char *what,
 			d->info.block_size);
 }
 
-/* ---- write ------------------------------------------------------------- */
+/* ---- write and append: the library says why ------------------------------ */
 
-static void explain_write_zone(struct why *w, const char *what,
-			       const struct zk_zone *z, uint64_t offset,
-			       uint64_t len, int err)
+/* @problem and @reason: what zk_write_problem() or zk_append_problem()
+ * says of the request now.  If it sees nothing wrong, the device refused
+ * it (an I/O error, no space...): @err alone says so. */
+static int report_problem(struct cli_dev *d, const char *what, int problem,
+			  const char *reason, int err)
 {
-	if (err == -EINVAL && offset + len > z->start + z->len)
-		why_set(w, "%s crosses the end of its zone (0x%" PRIx64 ")", what,
-			z->start + z->len);
-	if (err != -EIO)
-		return;
-	if (worn_out(z))
-		why_set(w, "%s: the zone at 0x%" PRIx64 " is %s", what, z->start,
-			worn_out(z));
-	if (!is_sequential(z))
-		return;
-	if (z->cond == ZK_COND_FULL)
-		why_set(w, "%s: the zone at 0x%" PRIx64 " is full", what,
-			z->start);
-	if (offset != z->wp)
-		why_set(w,
-			"write at 0x%" PRIx64 " is not at the zone's write pointer (0x%" PRIx64 ")",
-			offset, z->wp);
-	if (offset + len > z->start + z->capacity)
-		why_set(w, "%s goes past the zone's capacity (it ends at 0x%" PRIx64 ")",
-			what, z->start + z->capacity);
+	if (!problem)
+		return cli_fail(d->cmd, err, "%s", what);
+	return cli_fail(d->cmd, problem, "%s: %s", what, reason);
 }
 
 int fail_write(struct cli_dev *d, uint64_t offset, uint64_t len, int err)
 {
-	struct why w = { .set = false };
-	char what[96];
-	struct zk_zone z;
+	char what[96], reason[WHY_LEN];
+	int problem;
 
 	snprintf(what, sizeof(what), "write of %" PRIu64 " bytes at 0x%" PRIx64,
 		 len, offset);
-	explain_limits(d, &w, what, err);
-	if (err == -EINVAL)
-		explain_range(d, &w, what, offset, len);
-	if (!w.set && cli_zone_at(d, offset, &z) == 0)
-		explain_write_zone(&w, what, &z, offset, len, err);
-	why_set(&w, "%s", what);
-	return why_report(d, &w, err);
+	problem = zk_write_problem(d->dev, offset, (size_t)len, reason,
+				   sizeof(reason));
+	return report_problem(d, what, problem, reason, err);
 }
 
 int write_at(struct cli_dev *d, const void *buf, size_t len, uint64_t offset)
@@ -133,62 +113,16 @@ int write_at(struct cli_dev *d, const void *buf, size_t len, uint64_t offset)
 	return 0;
 }
 
-/* ---- append ------------------------------------------------------------ */
-
-static void explain_append_zone(struct why *w, const char *what,
-				const struct zk_zone *z, uint64_t zone_start,
-				uint64_t len, int err)
-{
-	if (err == -EINVAL && z->start != zone_start)
-		why_set(w, "%s: 0x%" PRIx64 " is not the start of a zone (its zone starts at 0x%" PRIx64 ")",
-			what, zone_start, z->start);
-	if (err != -EIO)
-		return;
-	if (!is_sequential(z))
-		why_set(w, "%s: the zone at 0x%" PRIx64 " is conventional", what,
-			z->start);
-	if (worn_out(z))
-		why_set(w, "%s: the zone at 0x%" PRIx64 " is %s", what, z->start,
-			worn_out(z));
-	if (z->cond == ZK_COND_FULL)
-		why_set(w, "%s: the zone at 0x%" PRIx64 " is full", what,
-			z->start);
-	if (z->wp + len > z->start + z->capacity)
-		why_set(w, "%s: only %" PRIu64 " bytes are left in the zone", what,
-			z->start + z->capacity - z->wp);
-}
-
-/* Range and size problems, all -EINVAL. */
-static void explain_append_size(struct cli_dev *d, struct why *w,
-				const char *what, uint64_t zone_start,
-				uint64_t len)
-{
-	if (zone_start >= d->info.capacity)
-		why_set(w, "%s: 0x%" PRIx64 " is past the end of the device (0x%" PRIx64 ")",
-			what, zone_start, d->info.capacity);
-	if (d->info.max_append && len > d->info.max_append)
-		why_set(w, "%s: the device appends at most %" PRIu64 " bytes at once",
-			what, d->info.max_append);
-	if (range_unaligned(d, 0, len))
-		why_set(w, "%s: not a multiple of the block size (%u)", what,
-			d->info.block_size);
-}
-
 int fail_append(struct cli_dev *d, uint64_t zone_start, uint64_t len, int err)
 {
-	struct why w = { .set = false };
-	char what[96];
-	struct zk_zone z;
+	char what[96], reason[WHY_LEN];
+	int problem;
 
 	snprintf(what, sizeof(what), "append of %" PRIu64 " bytes to the zone at 0x%" PRIx64,
 		 len, zone_start);
-	explain_limits(d, &w, what, err);
-	if (err == -EINVAL)
-		explain_append_size(d, &w, what, zone_start, len);
-	if (!w.set && cli_zone_at(d, zone_start, &z) == 0)
-		explain_append_zone(&w, what, &z, zone_start, len, err);
-	why_set(&w, "%s", what);
-	return why_report(d, &w, err);
+	problem = zk_append_problem(d->dev, zone_start, (size_t)len, reason,
+				    sizeof(reason));
+	return report_problem(d, what, problem, reason, err);
 }
 
 /* ---- zones of a range -------------------------------------------------- */

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Report a failed write, append, read or zone operation in words: the
- * library says only -EIO or -EINVAL, the zones usually say why (the zone is
- * read-only, the write is not at the write pointer...).  Each prints one
+ * Report a failed write, append, read or zone operation in words.  For a
+ * write or an append the library says why (zk_write_problem,
+ * zk_append_problem: the zone is read-only, the write is not at the write
+ * pointer...); for a read or a zone operation, which return only -EIO or
+ * -EINVAL, the zones of a report usually say why.  Each prints one
  * "zonekit: CMD: WHAT: ERROR" line and returns CLI_EXIT_FAILURE.
  */
 #ifndef ZONEKIT_CLI_EXPLAIN_H

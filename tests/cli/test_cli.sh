@@ -282,7 +282,7 @@ is "read to stdout: exit 0" "$rc" 0
 check "read to stdout: same bytes" cmp -s "$T/rand16k" "$OUT"
 expect 0 "write --size at the wp" write "$D" $((4 * M + 16 * K)) --size 4K --pattern 0x5a
 is "write: wp moved again" "$(zone_field "$D" 4M wp)" $((4 * M + 20 * K))
-expect_error 1 "write at 0x400000 is not at the zone's write pointer \(0x405000\)" \
+expect_error 1 "write of 4096 bytes at 0x400000: not at the zone's write pointer \(0x405000\)" \
 	"write off the wp: exit 1, says where the wp is" write "$D" 4M --size 4K
 expect_error 1 "not at the zone's write pointer \(0x405000\)" \
 	"write past the wp: exit 1" write "$D" $((4 * M + 64 * K)) --size 4K
@@ -445,7 +445,7 @@ is "short device: last zone length" "$(jqv '.zones[3].len')" $((512 * K))
 is "short device: zone capacity" "$(jqv '.zones[0].capacity')" $((768 * K))
 is "short device: block size" "$(jqv .block_size)" 512
 expect 0 "write 512 bytes (block size 512)" write "$S" 0 --size 512
-expect_error 1 "goes past the zone's capacity \(it ends at 0xc0000\)" "write past the zone capacity" \
+expect_error 1 "bytes are left in the zone \(its capacity ends at 0xc0000\)" "write past the zone capacity" \
 	write "$S" 512 --size 768K
 expect_error 1 "only $((768 * K - 512)) bytes are left in the zone" "append past the zone capacity" \
 	append "$S" 0 --size 768K

@@ -525,7 +525,7 @@ static void hostile_dirs(void)
 	t_ctx("%s", "");
 	if (fails[0])
 		T_FAIL("zk_open of hostile device directories:%s\n"
-		       "  (a FIFO: read_small_file() in src/backend_emu.c opens "
+		       "  (a FIFO: read_small_file() in src/backend_emu/layout.c opens "
 		       "'geometry' and 'conditions' without O_NONBLOCK and reads "
 		       "whatever they are, and open(2) of a FIFO blocks until a "
 		       "writer comes; 2^31 zones: emu_open() mallocs 24 bytes a "

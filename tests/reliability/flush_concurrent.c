@@ -10,7 +10,7 @@
  * held.  B must not return before the gate opens (and, in the second
  * scenario, must not return success when A's sync then fails).
  *
- * The emulated backend (emu_flush in src/backend_emu.c) takes each zone's
+ * The emulated backend (emu_flush in src/backend_emu/io.c) takes each zone's
  * dirty bit with atomic_exchange() before syncing it, so a second flusher
  * finds no dirty bit and returns 0 at once, while the sync it relies on
  * is still running (or about to fail).  A power cut at that moment loses

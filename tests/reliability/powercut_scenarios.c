@@ -253,6 +253,6 @@ int main(void)
 		       "flush, e.g. a process that crashed) was lost to a power "
 		       "cut after that handle's zk_flush() returned 0: the wp "
 		       "went back.  zk_flush() syncs only the zones this handle "
-		       "wrote (the dirty bits of emu_flush, src/backend_emu.c)");
+		       "wrote (the dirty bits of emu_flush, src/backend_emu/io.c)");
 	return T_EXIT_PASS;
 }

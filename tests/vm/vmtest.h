@@ -392,7 +392,7 @@ static inline int vm_raw_report(int fd, uint64_t zone_size, uint32_t first,
 }
 
 /* The emulated device's view: the zone files in directory @dirfd (see
- * src/backend_emu.c: cnv-NNNNNN, seq-NNNNNN whose size is the wp). */
+ * src/backend_emu/layout.c: cnv-NNNNNN, seq-NNNNNN whose size is the wp). */
 static inline int vm_emu_report(int dirfd, const struct zk_info *info,
 				uint32_t first, uint32_t nr,
 				struct vm_dzone *out)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* What zonekit serve prints (report.h). */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,8 +11,6 @@
 #include "../cli_json.h"
 #include "../commands.h"
 #include "report.h"
-
-typedef unsigned long long ull;
 
 static const char *const counter_names[SRV_NR_COUNTERS] = {
 	[SRV_READ] = "read",
@@ -106,14 +105,16 @@ static void print_stopped_text(FILE *out, const struct srv *s, const char *statu
 	fprintf(out, "stopped %s%s%s\n", s->bdev_path, status ? ": " : "",
 		status ? status : "");
 	for (int i = 0; i < SRV_NR_COUNTERS; i++)
-		fprintf(out, "  %-15s %llu\n", counter_names[i],
-			(ull)load(&s->stats.requests[i]));
-	fprintf(out, "  %-15s %llu\n", "errors", (ull)load(&s->stats.errors));
-	fprintf(out, "  %-15s %llu\n", "bytes read", (ull)load(&s->stats.bytes_read));
-	fprintf(out, "  %-15s %llu\n", "bytes written", (ull)load(&s->stats.bytes_written));
+		fprintf(out, "  %-15s %" PRIu64 "\n", counter_names[i],
+			load(&s->stats.requests[i]));
+	fprintf(out, "  %-15s %" PRIu64 "\n", "errors", load(&s->stats.errors));
+	fprintf(out, "  %-15s %" PRIu64 "\n", "bytes read",
+		load(&s->stats.bytes_read));
+	fprintf(out, "  %-15s %" PRIu64 "\n", "bytes written",
+		load(&s->stats.bytes_written));
 	if (have_lib)
-		fprintf(out, "  %-15s %llu of %llu appends shared a write (%llu writes)\n",
-			"merged", (ull)lib->merged, (ull)lib->appends, (ull)lib->batches);
+		fprintf(out, "  %-15s %" PRIu64 " of %" PRIu64 " appends shared a write (%" PRIu64 " writes)\n",
+			"merged", lib->merged, lib->appends, lib->batches);
 }
 
 void serve_print_stopped(FILE *out, const struct srv *s, const char *status,
