@@ -67,7 +67,10 @@ struct zk_info {
 	uint32_t nr_zones;
 	uint32_t backend;       /* enum zk_backend_kind */
 	uint32_t flags;         /* the zk_open() flags */
-	uint32_t reserved;
+	/* Writes and appends to sequential zones are multiples of this many
+	 * bytes, at offsets that are: the block size, unless the device wants
+	 * more (a 512e SMR disk: its 4096-byte physical block). */
+	uint32_t write_granularity;
 };
 
 /* Zone types and conditions: the values of <linux/blkzoned.h>. */

@@ -274,6 +274,22 @@ static int read_limits(struct zk_geometry *g, dev_t rdev)
 	return 0;
 }
 
+/* ZBC and ZAC disks want sequential writes in whole physical blocks (a
+ * 512e disk refuses 512 bytes); the kernel says so in
+ * zone_write_granularity (5.16 on) but leaves it to the disk to refuse. */
+static int read_write_granularity(struct zk_dev *d, dev_t rdev)
+{
+	uint64_t gran;
+
+	if (sysfs_u64(rdev, "zone_write_granularity", &gran))
+		gran = d->geo.block_size; /* an older kernel: no such limit */
+	if (gran < d->geo.block_size || gran > 1u << 20 ||
+	    gran % d->geo.block_size || gran & (gran - 1))
+		return -EOPNOTSUPP;
+	d->write_gran = (uint32_t)gran;
+	return 0;
+}
+
 static int read_geometry(struct zk_dev *d, struct blkdev *b)
 {
 	struct zk_geometry *g = &d->geo;
@@ -294,6 +310,8 @@ static int read_geometry(struct zk_dev *d, struct blkdev *b)
 	if (nr_zones != (bytes + g->zone_size - 1) / g->zone_size)
 		return -EOPNOTSUPP;
 	ret = read_limits(g, b->rdev);
+	if (!ret)
+		ret = read_write_granularity(d, b->rdev);
 	return ret ? ret : learn_zone_layout(d, b->fd, nr_zones);
 }
 

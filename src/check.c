@@ -60,6 +60,11 @@ static int write_args(struct zk_dev *d, size_t len, uint64_t off,
 	if (off + len > zone_end) /* the kernel lets it span zones; we do not */
 		return refuse(w, -EINVAL, "it crosses the end of its zone (0x%" PRIx64 ")",
 			      zone_end);
+	if (zk_unlikely(d->write_gran > bs) &&
+	    !zk_zone_is_conv(d, zk_zone_of(d, off)) &&
+	    (len % d->write_gran || off % d->write_gran))
+		return refuse(w, -EINVAL, "not aligned to the zone write granularity (%" PRIu32 ")",
+			      d->write_gran);
 	return 0;
 }
 
@@ -88,6 +93,9 @@ static int append_args(struct zk_dev *d, uint64_t zone_start, size_t len,
 	if (len % bs)
 		return refuse(w, -EINVAL, "not a multiple of the block size (%" PRIu32 ")",
 			      bs);
+	if (len % d->write_gran)
+		return refuse(w, -EINVAL, "not a multiple of the zone write granularity (%" PRIu32 ")",
+			      d->write_gran);
 	if (d->geo.max_append && len > d->geo.max_append)
 		return refuse(w, -EINVAL, "the device appends at most %" PRIu64 " bytes at once",
 			      d->geo.max_append);

@@ -103,6 +103,8 @@ static int dev_setup(struct zk_dev *d)
 	if (ret)
 		return ret;
 	d->nr_zones = zk_geometry_nr_zones(&d->geo);
+	if (d->write_gran < d->geo.block_size)
+		d->write_gran = d->geo.block_size;
 	d->zone_shift = (unsigned int)__builtin_ctzll(d->geo.zone_size);
 	ret = wpt_init(&d->wpt, d->nr_zones);
 	if (!ret)
@@ -195,6 +197,7 @@ ZK_EXPORT int zk_info(struct zk_dev *d, struct zk_info *info)
 	info->max_append = d->geo.max_append;
 	info->nr_zones = d->nr_zones;
 	info->backend = d->ops->kind;
+	info->write_granularity = d->write_gran;
 	info->flags = d->flags;
 	return 0;
 }

@@ -65,6 +65,9 @@ struct zk_dev {
 	 * and a write is CPU work, with no device to wait for (append.c). */
 	bool buffered;
 	struct zk_geometry geo;   /* normalised */
+	/* Sequential writes and appends: multiples of this (bytes); the block
+	 * size unless the backend says more (zone_write_granularity). */
+	uint32_t write_gran;
 	uint8_t seq_type;         /* type of the sequential zones */
 	uint32_t nr_zones;
 	unsigned int zone_shift;

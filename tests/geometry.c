@@ -60,6 +60,7 @@ static void good(const char *desc, const struct zk_geometry *g,
 	T_EQ(info.zone_capacity, zone_cap);
 	T_EQ(info.nr_conv_zones, g->nr_conv_zones);
 	T_EQ(info.block_size, g->block_size);
+	T_EQ(info.write_granularity, g->block_size); /* files: any block */
 	T_EQ(info.max_open, g->max_open);
 	T_EQ(info.max_active, g->max_active);
 	T_EQ(info.max_append, g->max_append);

@@ -54,6 +54,7 @@ void json_device_info(struct json_writer *w, const struct cli_dev *d)
 	json_u64(w, "nr_zones", i->nr_zones);
 	json_u64(w, "nr_conv_zones", i->nr_conv_zones);
 	json_u64(w, "block_size", i->block_size);
+	json_u64(w, "write_granularity", i->write_granularity);
 	json_u64(w, "max_open", i->max_open);
 	json_u64(w, "max_active", i->max_active);
 	json_u64(w, "max_append", i->max_append);
@@ -126,6 +127,9 @@ static void print_info_text(const struct cli_dev *d,
 	printf("%-15s %u (%u conventional, %u sequential)\n", "zones:",
 	       i->nr_zones, i->nr_conv_zones, i->nr_zones - i->nr_conv_zones);
 	printf("%-15s %u\n", "block size:", i->block_size);
+	if (i->write_granularity != i->block_size) /* a 512e SMR disk */
+		printf("%-15s %u (sequential writes)\n", "write unit:",
+		       i->write_granularity);
 	print_limit_line("max open:", i->max_open, false);
 	print_limit_line("max active:", i->max_active, false);
 	print_limit_line("max append:", i->max_append, true);

@@ -444,6 +444,7 @@ is "short device: 4 zones" "$(jqv '.zones | length')" 4
 is "short device: last zone length" "$(jqv '.zones[3].len')" $((512 * K))
 is "short device: zone capacity" "$(jqv '.zones[0].capacity')" $((768 * K))
 is "short device: block size" "$(jqv .block_size)" 512
+is "short device: write granularity" "$(jqv .write_granularity)" 512
 expect 0 "write 512 bytes (block size 512)" write "$S" 0 --size 512
 expect_error 1 "bytes are left in the zone \(its capacity ends at 0xc0000\)" "write past the zone capacity" \
 	write "$S" 512 --size 768K
