@@ -89,7 +89,7 @@ void engine_drive(struct zk_dev *d, struct zone_plug *p, struct zk_owner *drv,
 	}
 	p->busy = false;
 	if (p->barriers)
-		pthread_cond_broadcast(&p->drain_cv);
+		zk_cond_broadcast(&p->drain_cv);
 }
 
 /* ---- reservation ---- */
@@ -255,7 +255,7 @@ static void wait_for_turn(struct zk_dev *d, struct zk_stripe *s,
 	if (req_ready(r))
 		return;
 	if (!r->cv_live) {
-		pthread_cond_init(&r->cv, NULL);
+		zk_cond_init(&r->cv);
 		r->cv_live = true;
 	}
 	while (!req_ready(r))
@@ -291,7 +291,5 @@ int engine_write(struct zk_dev *d, uint32_t z, struct zk_req *r)
 	zk_unlock(&s->lock);
 	zone_recheck_implicit(d);
 out:
-	if (r->cv_live)
-		pthread_cond_destroy(&r->cv);
 	return ret;
 }

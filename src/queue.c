@@ -163,7 +163,7 @@ static int queue_setup(struct zk_queue *q, unsigned int flags)
 		q->free_reqs = &q->reqs[i];
 	}
 	zk_mutex_init(&q->lock, ZK_LOCK_QUEUE, false);
-	pthread_cond_init(&q->cv, NULL);
+	zk_cond_init(&q->cv);
 	q->done_tail = &q->done;
 	q->inline_writes = d->buffered && !(flags & ZK_QUEUE_NO_INLINE);
 	q->engine = &zkq_uring_engine;
@@ -190,10 +190,8 @@ ZK_EXPORT int zk_queue_init(struct zk_dev *d, unsigned int depth,
 	zkq_note_user(q);
 	ret = queue_setup(q, flags);
 	if (ret) {
-		if (q->reqs) {
-			pthread_cond_destroy(&q->cv);
+		if (q->reqs)
 			zk_mutex_destroy(&q->lock);
-		}
 		free(q->reqs);
 		free(q);
 		return ret;
@@ -212,7 +210,6 @@ ZK_EXPORT void zk_queue_exit(struct zk_queue *q)
 	while (q->outstanding && zk_queue_reap(q, cqes, 64, 1) > 0)
 		; /* drain: batches may carry other queues' requests */
 	q->engine->exit(q);
-	pthread_cond_destroy(&q->cv);
 	zk_mutex_destroy(&q->lock);
 	free(q->reqs);
 	free(q);

@@ -54,7 +54,7 @@ struct zk_queue {
 	_Atomic unsigned long user;
 
 	struct zk_mutex lock;     /* the rest: completions and zones handed */
-	pthread_cond_t cv;        /* the owner sleeps here (thread engine) */
+	struct zk_cond cv;        /* the owner sleeps here (thread engine) */
 	struct zk_req *done, **done_tail;
 	struct zone_plug *kicks;  /* zones handed to this queue */
 	bool sleeping;            /* the owner is in engine->wait() */

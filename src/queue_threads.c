@@ -17,7 +17,7 @@ struct workers {
 	pthread_t tid[MAX_WORKERS];
 	unsigned int nr;
 	struct zk_req *jobs, **jobs_tail; /* under the queue lock */
-	pthread_cond_t jobs_cv;
+	struct zk_cond jobs_cv;
 	bool stop;
 	struct zk_queue *q;
 };
@@ -55,11 +55,10 @@ static void threads_exit(struct zk_queue *q)
 
 	zk_lock(&q->lock);
 	w->stop = true;
-	pthread_cond_broadcast(&w->jobs_cv);
+	zk_cond_broadcast(&w->jobs_cv);
 	zk_unlock(&q->lock);
 	for (unsigned int i = 0; i < w->nr; i++)
 		pthread_join(w->tid[i], NULL);
-	pthread_cond_destroy(&w->jobs_cv);
 	free(w);
 	q->priv = NULL;
 }
@@ -73,7 +72,7 @@ static int threads_init(struct zk_queue *q)
 		return -ENOMEM;
 	w->q = q;
 	w->jobs_tail = &w->jobs;
-	pthread_cond_init(&w->jobs_cv, NULL);
+	zk_cond_init(&w->jobs_cv);
 	q->priv = w;
 	for (w->nr = 0; w->nr < n; w->nr++)
 		if (pthread_create(&w->tid[w->nr], NULL, worker_main, w))
@@ -93,7 +92,7 @@ static void threads_submit(struct zk_queue *q, struct zk_req *r)
 	r->next = NULL;
 	*w->jobs_tail = r;
 	w->jobs_tail = &r->next;
-	pthread_cond_signal(&w->jobs_cv);
+	zk_cond_signal(&w->jobs_cv);
 	zk_unlock(&q->lock);
 }
 
@@ -115,7 +114,7 @@ static void threads_wait(struct zk_queue *q)
 
 static void threads_wake(struct zk_queue *q)
 {
-	pthread_cond_signal(&q->cv);
+	zk_cond_signal(&q->cv);
 }
 
 const struct zkq_engine zkq_threads_engine = {

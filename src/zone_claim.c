@@ -33,7 +33,7 @@ void zone_release(struct zk_dev *d, struct zone_plug *p)
 	p->barriers--;
 	p->resv.tail = wpe_wp(wpt_get(&d->wpt, p->zone));
 	p->resv.full_pending = false;
-	pthread_cond_broadcast(&p->drain_cv);
+	zk_cond_broadcast(&p->drain_cv);
 	if (!p->barriers && p->parked) {
 		/* Placing them may change the open/active counts: res.lock
 		 * first, as the lock order wants. */

@@ -37,7 +37,7 @@ struct zone_plug *plug_get(struct zk_dev *d, uint32_t z)
 		p = malloc(sizeof(*p));
 		if (!p)
 			return NULL;
-		pthread_cond_init(&p->drain_cv, NULL);
+		zk_cond_init(&p->drain_cv);
 	}
 	p->zone = z;
 	p->busy = false;
@@ -70,7 +70,6 @@ void plug_put_if_idle(struct zk_dev *d, struct zone_plug *p)
 		s->spare = p;
 		return;
 	}
-	pthread_cond_destroy(&p->drain_cv);
 	free(p);
 }
 
@@ -92,7 +91,7 @@ void req_complete(struct zk_dev *d, uint32_t z, struct zk_req *r, int result)
 	if (r->owner)
 		r->owner->ops->complete(r->owner, r);
 	else if (r->cv_live)
-		pthread_cond_signal(&r->cv);
+		zk_cond_signal(&r->cv);
 }
 
 /* The first request in @p's queue whose caller waits synchronously. */
@@ -118,16 +117,16 @@ void plug_hand(struct zk_dev *d, struct zone_plug *p)
 		p->waits_on = h->owner;
 		h->owner->ops->hand(h->owner, p);
 		if (p->barriers)
-			pthread_cond_broadcast(&p->drain_cv);
+			zk_cond_broadcast(&p->drain_cv);
 		return;
 	}
 	p->waits_on = NULL;
 	atomic_store_explicit(&h->leader, true, memory_order_relaxed);
 	if (h->cv_live)
-		pthread_cond_signal(&h->cv); /* no system call if it spins */
+		zk_cond_signal(&h->cv); /* no system call if it spins */
 }
 
-void plug_wait(struct zk_dev *d, struct zone_plug *p, pthread_cond_t *cv)
+void plug_wait(struct zk_dev *d, struct zone_plug *p, struct zk_cond *cv)
 {
 	struct zk_mutex *lock = zk_zone_lock(d, p->zone);
 	struct zk_owner *o = p->waits_on;
@@ -255,7 +254,7 @@ int stripes_init(struct zk_dev *d)
 		return -ENOMEM;
 	memset(d->stripes, 0, n * sizeof(*d->stripes));
 	/* A stripe lock is held for a few hundred nanoseconds at a time: a
-	 * thread that finds it taken spins a little (glibc's adaptive mutex)
+	 * thread that finds it taken spins a little (an adaptive lock.h mutex)
 	 * rather than sleeping at once, which would cost more than the wait. */
 	for (uint32_t i = 0; i < n; i++)
 		zk_mutex_init(&d->stripes[i].lock, ZK_LOCK_STRIPE, true);
@@ -276,7 +275,6 @@ void stripes_free(struct zk_dev *d)
 		}
 		for (; p; p = next) { /* only if closed with writes in flight */
 			next = p->next;
-			pthread_cond_destroy(&p->drain_cv);
 			free(p);
 		}
 		zk_mutex_destroy(&d->stripes[i].lock);

@@ -46,7 +46,7 @@ struct zk_req {
 	/* cv is set up only when the caller first sleeps (most turns come
 	 * while it spins, or at once); cv_live says so, under the lock. */
 	bool cv_live;
-	pthread_cond_t cv;
+	struct zk_cond cv;
 	struct zk_owner *owner; /* NULL: a synchronous caller */
 	uint64_t user_data;
 };
@@ -101,7 +101,7 @@ struct zone_plug {
 	struct zk_owner *waits_on;
 	unsigned int barriers; /* zone ops waiting for the zone to drain */
 	unsigned int refs;  /* threads that will still look at the plug */
-	pthread_cond_t drain_cv;
+	struct zk_cond drain_cv;
 };
 
 /* All with the stripe lock of the zone held. */
@@ -115,10 +115,10 @@ void req_complete(struct zk_dev *d, uint32_t z, struct zk_req *r, int result);
  * queued, if any (it is waiting, and it writes the requests ahead of its
  * own), else to the owner of the first request. */
 void plug_hand(struct zk_dev *d, struct zone_plug *p);
-/* Sleep on @cv (with the stripe lock, as pthread_cond_wait) until woken,
+/* Sleep on @cv (with the stripe lock, as zk_cond_wait) until woken,
  * unless the zone waits for an owner this thread may act for: then act
  * (progress) instead.  Callers loop on their condition. */
-void plug_wait(struct zk_dev *d, struct zone_plug *p, pthread_cond_t *cv);
+void plug_wait(struct zk_dev *d, struct zone_plug *p, struct zk_cond *cv);
 /* Reserve each request of @list again, in order, and queue it on @p; one
  * that no longer fits completes with the error.  Returns how many landed
  * elsewhere than their r->off said (appends moved; a parked append's off
