@@ -48,6 +48,20 @@ size_t zk_pwritev_full(int fd, const struct iovec *iov, int cnt, uint64_t off,
 		*err = -EINVAL;
 		return 0;
 	}
+	if (cnt == 1) { /* the common case: all of it at once */
+		ssize_t n = pwrite(fd, iov->iov_base, iov->iov_len, (off_t)off);
+
+		if (n == (ssize_t)iov->iov_len)
+			return (size_t)n;
+		if (n < 0 && errno != EINTR) {
+			*err = -errno;
+			return 0;
+		}
+		if (n > 0) {
+			done = (size_t)n;
+			iov = iov_advance(iov, &cnt, done, rest);
+		}
+	}
 	while (cnt > 0) {
 		/* One buffer: pwrite, which the kernel takes a little faster
 		 * (no iovec array to copy in). */

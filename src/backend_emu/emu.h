@@ -23,6 +23,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include "device.h"
 #include "io_util.h"
@@ -53,7 +54,8 @@ struct emu {
 	uint32_t mem_align, len_align;
 	struct zk_bounce_pool bounce;
 	struct fd_slot *slots;
-	uint32_t nr_slots;
+	uint32_t nr_slots;       /* a power of two */
+	uint32_t slot_mask;
 	_Atomic uint64_t *dirty; /* a bit per zone written since the last flush */
 	pthread_mutex_t marks_lock;
 	pthread_mutex_t flush_lock; /* a flush returns after the one before it */
@@ -88,11 +90,61 @@ int write_file_atomic(int dirfd, const char *name, const char *buf,
 		      size_t len);
 
 /* fd_cache.c */
-int slot_get(struct zk_dev *d, uint32_t z, struct fd_handle *h);
-void slot_put(struct fd_handle *h);
+#define SLOT_REFILL 0x80000000u
+#define SLOT_EMPTY UINT64_MAX
+int slot_get_slow(struct zk_dev *d, uint32_t z, struct fd_handle *h);
+
+/* Count ourselves in as a user of @s if it holds zone @z's descriptor. */
+static inline bool slot_hit(struct fd_slot *s, uint32_t z, struct fd_handle *h)
+{
+	uint32_t refs = atomic_fetch_add(&s->refs, 1);
+	uint64_t key;
+
+	if (!(refs & SLOT_REFILL)) {
+		key = atomic_load(&s->key);
+		if (key != SLOT_EMPTY && key >> 32 == z) {
+			h->fd = (int)(uint32_t)key;
+			h->slot = s;
+			return true;
+		}
+	}
+	atomic_fetch_sub(&s->refs, 1);
+	return false;
+}
+
+/* Zone @z's descriptor, opened if the cache does not hold it: 0 or
+ * -errno.  The hit is inline: it is taken on every write. */
+static inline int slot_get(struct zk_dev *d, uint32_t z, struct fd_handle *h)
+{
+	struct emu *e = d->priv;
+
+	if (slot_hit(&e->slots[z & e->slot_mask], z, h))
+		return 0;
+	return slot_get_slow(d, z, h);
+}
+
+static inline void slot_put(struct fd_handle *h)
+{
+	if (!h->slot)
+		close(h->fd);
+	else
+		atomic_fetch_sub(&h->slot->refs, 1);
+}
 int slots_init(struct zk_dev *d);
 void slots_close(struct emu *e);
-void mark_dirty(struct emu *e, uint32_t z);
+
+/* Zone @z was written since the last flush. */
+static inline void mark_dirty(struct emu *e, uint32_t z)
+{
+	uint64_t bit = 1ULL << (z % 64);
+
+	/* Look first: a locked write on every write would bounce the word
+	 * between the threads writing its 64 zones. */
+	if (!(atomic_load_explicit(&e->dirty[z / 64], memory_order_relaxed) &
+	      bit))
+		atomic_fetch_or_explicit(&e->dirty[z / 64], bit,
+					 memory_order_relaxed);
+}
 
 /* marks.c */
 int marks_load(struct zk_dev *d);
@@ -120,7 +172,17 @@ void snapshot_load(struct zk_dev *d);
 int snapshot_sizes(struct emu *e, uint32_t first, uint32_t nr,
 		   uint64_t *sizes);
 int snapshot_forget(struct zk_dev *d);
-int check_against_file(struct zk_dev *d, uint32_t z, int fd, uint64_t foff);
+int check_against_file_now(struct zk_dev *d, uint32_t z, int fd,
+			   uint64_t foff);
+/* Opened from a snapshot, a zone's file is checked against it at its
+ * first write: 0 or -EIO.  Only that case leaves this inline. */
+static inline int check_against_file(struct zk_dev *d, uint32_t z, int fd,
+				     uint64_t foff)
+{
+	if (__builtin_expect(!((struct emu *)d->priv)->from_snapshot, 1))
+		return 0;
+	return check_against_file_now(d, z, fd, foff);
+}
 void snapshot_save(struct zk_dev *d, zk_state_fn *state);
 int snapshot_create(int dirfd, const struct zk_geometry *g);
 

@@ -18,30 +18,9 @@
 
 #include "emu.h"
 
-#define SLOT_REFILL 0x80000000u
-#define SLOT_EMPTY UINT64_MAX
-
 static uint64_t slot_key(uint32_t z, int fd)
 {
 	return (uint64_t)z << 32 | (uint32_t)fd;
-}
-
-/* Count ourselves in as a user of @s if it holds zone @z's descriptor. */
-static bool slot_hit(struct fd_slot *s, uint32_t z, struct fd_handle *h)
-{
-	uint32_t refs = atomic_fetch_add(&s->refs, 1);
-	uint64_t key;
-
-	if (!(refs & SLOT_REFILL)) {
-		key = atomic_load(&s->key);
-		if (key != SLOT_EMPTY && key >> 32 == z) {
-			h->fd = (int)(uint32_t)key;
-			h->slot = s;
-			return true;
-		}
-	}
-	atomic_fetch_sub(&s->refs, 1);
-	return false;
 }
 
 /* Put @fd in @s if nobody uses it, as its one user; else false. */
@@ -63,17 +42,15 @@ static bool slot_refill(struct fd_slot *s, uint32_t z, int fd,
 	return true;
 }
 
-int slot_get(struct zk_dev *d, uint32_t z, struct fd_handle *h)
+int slot_get_slow(struct zk_dev *d, uint32_t z, struct fd_handle *h)
 {
 	struct emu *e = emu_of(d);
-	struct fd_slot *s = &e->slots[z % e->nr_slots];
+	struct fd_slot *s = &e->slots[z & e->slot_mask];
 	char name[NAME_MAX_LEN];
 	int fd;
 
 	h->fd = -1;
 	h->slot = NULL;
-	if (slot_hit(s, z, h))
-		return 0;
 	zone_file_name(&d->geo, z, name);
 	fd = openat(e->dirfd, name, e->oflags | O_CLOEXEC);
 	if (fd < 0)
@@ -85,15 +62,6 @@ int slot_get(struct zk_dev *d, uint32_t z, struct fd_handle *h)
 	if (!slot_refill(s, z, fd, h))
 		h->fd = fd; /* in use: ours alone, closed after use */
 	return 0;
-}
-
-void slot_put(struct fd_handle *h)
-{
-	if (!h->slot) {
-		close(h->fd);
-		return;
-	}
-	atomic_fetch_sub(&h->slot->refs, 1);
 }
 
 static uint32_t slots_wanted(uint32_t nr_zones)
@@ -108,7 +76,12 @@ static uint32_t slots_wanted(uint32_t nr_zones)
 		n = 4096;
 	if (n < 8)
 		n = 8;
-	return nr_zones < n ? nr_zones : (uint32_t)n;
+	if (nr_zones < n)
+		n = nr_zones;
+	/* A power of two: the slot of a zone is a mask away. */
+	while (n & (n - 1))
+		n &= n - 1;
+	return (uint32_t)n;
 }
 
 int slots_init(struct zk_dev *d)
@@ -116,6 +89,7 @@ int slots_init(struct zk_dev *d)
 	struct emu *e = emu_of(d);
 
 	e->nr_slots = slots_wanted(d->nr_zones);
+	e->slot_mask = e->nr_slots - 1;
 	e->slots = aligned_alloc(64, e->nr_slots * sizeof(*e->slots));
 	if (!e->slots)
 		return -ENOMEM;
@@ -125,19 +99,6 @@ int slots_init(struct zk_dev *d)
 	}
 	return 0;
 }
-
-void mark_dirty(struct emu *e, uint32_t z)
-{
-	uint64_t bit = 1ULL << (z % 64);
-
-	/* Look first: a locked write on every write would bounce the word
-	 * between the threads writing its 64 zones. */
-	if (!(atomic_load_explicit(&e->dirty[z / 64], memory_order_relaxed) &
-	      bit))
-		atomic_fetch_or_explicit(&e->dirty[z / 64], bit,
-					 memory_order_relaxed);
-}
-
 
 void slots_close(struct emu *e)
 {

@@ -77,8 +77,6 @@ ssize_t emu_pwritev(struct zk_dev *d, uint32_t z, const struct iovec *iov,
 
 	if (iovcnt < 1 || iovcnt > ZK_IOV_MAX)
 		return -EINVAL;
-	for (int i = 0; i < iovcnt; i++)
-		total += iov[i].iov_len;
 	ret = open_conds_drop(d);
 	if (ret)
 		return ret;
@@ -96,6 +94,8 @@ ssize_t emu_pwritev(struct zk_dev *d, uint32_t z, const struct iovec *iov,
 		done = zk_pwritev_bounced(&e->bounce, h.fd, iov, iovcnt, foff,
 					  &err);
 	n = (ssize_t)done;
+	for (int i = 0; i < iovcnt; i++)
+		total += iov[i].iov_len;
 	if (done < total && !zk_zone_is_conv(d, z))
 		n = trim_partial_block(d, h.fd, foff, done);
 	if (err)

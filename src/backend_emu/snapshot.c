@@ -128,8 +128,8 @@ int snapshot_forget(struct zk_dev *d)
 
 /* First write to zone @z since a snapshot open: is the file where the
  * snapshot said?  -EIO sends the core to re-learn it. */
-int check_against_file(struct zk_dev *d, uint32_t z, int fd,
-			      uint64_t foff)
+int check_against_file_now(struct zk_dev *d, uint32_t z, int fd,
+			   uint64_t foff)
 {
 	struct emu *e = emu_of(d);
 	uint64_t bit = 1ULL << (z % 64);
