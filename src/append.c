@@ -107,14 +107,24 @@ int engine_reserve(struct zk_dev *d, uint32_t z, struct zk_req *r,
 	struct zk_stripe *s = zk_stripe_of(d, z);
 	struct zone_model m;
 	struct zone_plug *p;
-	bool have_res = false;
+	bool have_res = false, locked = true;
 	int ret;
 
+	/* The common case first: a zone already open, no zone operation
+	 * waiting, and the write does not fill it: no res.lock. */
+	zk_lock(&s->lock);
+	p = plug_get(d, z);
+	if (p && !p->barriers &&
+	    zs_reserve_in_open(d, z, &p->resv, &r->off, r->len))
+		goto reserved;
 	for (unsigned int closes = 0;;) {
 		uint32_t victim = ZK_NO_ZONE;
 
-		zk_lock(&s->lock);
-		p = plug_get(d, z);
+		if (!locked) {
+			zk_lock(&s->lock);
+			p = plug_get(d, z);
+		}
+		locked = false;
 		if (!p) {
 			ret = -ENOMEM;
 			goto fail;
@@ -169,6 +179,7 @@ int engine_reserve(struct zk_dev *d, uint32_t z, struct zk_req *r,
 		plug_put_if_idle(d, p);
 		goto fail;
 	}
+reserved:
 	plug_enqueue(p, r);
 	p->refs++; /* the caller looks at the plug until it is done */
 	*pp = p;
@@ -262,6 +273,25 @@ static void wait_for_turn(struct zk_dev *d, struct zk_stripe *s,
 		plug_wait(d, p, &r->cv);
 }
 
+/* engine_write_alone(), inline in engine_write() too. */
+static inline void write_alone(struct zk_dev *d, struct zone_plug *p,
+			       struct zk_req *r, struct zk_owner *drv,
+			       struct zk_req *self)
+{
+	batch_write_alone(d, p, r);
+	if (p->head || p->barriers)
+		engine_drive(d, p, drv, self);
+	else
+		p->busy = false; /* as engine_drive() ends: nobody waits */
+}
+
+void engine_write_alone(struct zk_dev *d, struct zone_plug *p,
+			struct zk_req *r, struct zk_owner *drv,
+			struct zk_req *self)
+{
+	write_alone(d, p, r, drv, self);
+}
+
 int engine_write(struct zk_dev *d, uint32_t z, struct zk_req *r)
 {
 	struct zk_stripe *s = zk_stripe_of(d, z);
@@ -273,7 +303,11 @@ int engine_write(struct zk_dev *d, uint32_t z, struct zk_req *r)
 		goto out;
 	if (!p->busy) {
 		p->busy = true;
-		atomic_store_explicit(&r->leader, true, memory_order_relaxed);
+		if (p->head == r && !r->next)
+			write_alone(d, p, r, NULL, r);
+		else
+			atomic_store_explicit(&r->leader, true,
+					      memory_order_relaxed);
 	}
 	for (;;) {
 		wait_for_turn(d, s, p, r);

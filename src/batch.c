@@ -312,3 +312,36 @@ void batch_write_now(struct zk_dev *d, struct zk_batch *b)
 		note_write_time(s, engine_now_ns() - t0);
 	batch_finish(d, b, written);
 }
+
+/* @r alone in zone @p, which the caller found idle and made busy: write it
+ * straight from its buffer (a batch of one, without the batch's array),
+ * then complete it and commit the wp, or recover.  Stripe lock held,
+ * dropped across the write. */
+void batch_write_alone(struct zk_dev *d, struct zone_plug *p,
+		       struct zk_req *r)
+{
+	struct zk_stripe *s = zk_stripe_of(d, p->zone);
+	struct iovec iov = { .iov_base = (void *)r->buf, .iov_len = r->len };
+	ssize_t written;
+	uint64_t t0;
+	bool timed;
+
+	zk_assert_held(&s->lock);
+	p->head = NULL;
+	p->tailp = &p->head;
+	timed = s->writes_untimed++ % WRITE_TIME_EVERY == 0;
+	zk_unlock(&s->lock);
+	zk_assert_none_held(ZK_LOCK_STRIPE);
+	t0 = timed ? engine_now_ns() : 0;
+	written = d->ops->pwritev(d, p->zone, &iov, 1, r->off);
+	zk_lock(&s->lock);
+	if (timed)
+		note_write_time(s, engine_now_ns() - t0);
+	if (written >= 0 && (size_t)written == r->len) {
+		count_add(&s->batches, 1);
+		complete_written(d, p->zone, r);
+		commit(d, p, r->off + r->len);
+	} else {
+		recover_batch(d, p, r, written);
+	}
+}

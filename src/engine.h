@@ -47,6 +47,11 @@ void batch_take(struct zone_plug *p, struct zk_batch *b);
 void batch_finish(struct zk_dev *d, struct zk_batch *b, ssize_t written);
 /* Write a taken batch synchronously, the lock dropped across the write. */
 void batch_write_now(struct zk_dev *d, struct zk_batch *b);
+/* Write @r, alone in idle zone @p (made busy by the caller), from its
+ * buffer, and complete or recover it (batch.c).  Stripe lock held,
+ * dropped across the write. */
+void batch_write_alone(struct zk_dev *d, struct zone_plug *p,
+		       struct zk_req *r);
 /* CLOCK_MONOTONIC in ns: how long writes take (batch.c), how long a
  * waiter spins (append.c). */
 static inline uint64_t engine_now_ns(void)
@@ -57,6 +62,14 @@ static inline uint64_t engine_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Zone @p was idle (the caller just made it busy) and @r is all that is
+ * queued: write @r now from this thread, straight from its buffer (a batch
+ * of one, without the batch's array), then drive on as engine_drive(@drv,
+ * @self) would, others having maybe queued meanwhile.  Stripe lock held,
+ * dropped across the write. */
+void engine_write_alone(struct zk_dev *d, struct zone_plug *p,
+			struct zk_req *r, struct zk_owner *drv,
+			struct zk_req *self);
 /* A synchronous write to a sequential zone: reserve, wait, done. */
 int engine_write(struct zk_dev *d, uint32_t z, struct zk_req *r);
 

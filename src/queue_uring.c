@@ -301,7 +301,12 @@ static void submit_seq_write(struct zk_queue *q, struct zk_req *r)
 	}
 	if (!p->busy) {
 		p->busy = true;
-		engine_drive(d, p, &q->owner, NULL);
+		/* Alone on an idle zone and short: what ring_issue() would
+		 * write inline anyway, without the batch around it. */
+		if (p->head == r && !r->next && write_inline(q, r->len))
+			engine_write_alone(d, p, r, &q->owner, NULL);
+		else
+			engine_drive(d, p, &q->owner, NULL);
 	}
 	p->refs--;
 	plug_put_if_idle(d, p);
@@ -365,10 +370,17 @@ static unsigned int reap_ring(struct zk_queue *q)
 	return n;
 }
 
+/* The looks at the rings are inline (liburing.h): a queue whose writes
+ * went out inline has nothing on either, and then costs no call. */
 static void ring_poll(struct zk_queue *q)
 {
-	io_uring_submit(&ring_of(q)->ring);
-	reap_ring(q);
+	struct io_uring *ring = &ring_of(q)->ring;
+
+	if (io_uring_sq_ready(ring))
+		io_uring_submit(ring);
+	if (io_uring_cq_ready(ring) || io_uring_cq_has_overflow(ring))
+		reap_ring(q); /* its peek flushes an overflow (no flags: no
+			       * task work to run either) */
 }
 
 /* Owner hook: a thread of ours waits for a zone that waits for this

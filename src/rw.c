@@ -5,6 +5,7 @@
 #include "check.h"
 #include "compiler.h"
 #include "data.h"
+#include "engine.h"
 
 ZK_EXPORT ssize_t zk_pwrite(struct zk_dev *d, const void *buf, size_t len,
 			    uint64_t off)
@@ -23,15 +24,18 @@ ZK_EXPORT ssize_t zk_pwrite(struct zk_dev *d, const void *buf, size_t len,
 ZK_EXPORT int zk_append(struct zk_dev *d, uint64_t zone_start, const void *buf,
 			size_t len, uint64_t *landed)
 {
-	struct zk_req r = { .kind = REQ_APPEND, .buf = buf, .len = len,
-			    .off = zone_start };
+	struct zk_req r = { .kind = REQ_APPEND, .buf = buf, .len = len };
 	int ret;
 
 	if (!d || !buf || !landed)
 		return -EINVAL;
 	ret = zk_check_append(d, zone_start, len);
-	if (!ret)
-		ret = data_write(d, &r);
+	if (ret)
+		return ret;
+	/* Straight to the engine (data_write() without the look for a
+	 * conventional zone, which zk_check_append() refused). */
+	r.off = UINT64_MAX;
+	ret = engine_write(d, zk_zone_of(d, zone_start), &r);
 	if (!ret)
 		*landed = r.off;
 	return ret;

@@ -129,7 +129,7 @@ static void recheck_zone(struct zk_dev *d, uint32_t z)
 	zk_unlock(&d->res.lock);
 }
 
-void zone_recheck_implicit(struct zk_dev *d)
+void zone_recheck_implicit_now(struct zk_dev *d)
 {
 	uint32_t zones[ZK_RECHECK_MAX * 2];
 	uint32_t n = zs_take_recheck(d, zones, ZK_RECHECK_MAX * 2);

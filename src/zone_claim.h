@@ -29,7 +29,15 @@ int close_for_room(struct zk_dev *d, uint32_t z);
 #define CLOSE_FOR_ROOM_TRIES 8u
 /* After the model closed a zone implicitly on a real device (which may
  * have closed another), ask the device which zones are open and which
- * closed.  No lock held. */
-void zone_recheck_implicit(struct zk_dev *d);
+ * closed.  No lock held.  Called after every write: the look at the flag
+ * is inline, so a write that has nothing to recheck pays two
+ * instructions, not a call. */
+void zone_recheck_implicit_now(struct zk_dev *d);
+static inline void zone_recheck_implicit(struct zk_dev *d)
+{
+	if (__builtin_expect(atomic_load_explicit(&d->res.recheck_pending,
+						  memory_order_relaxed), 0))
+		zone_recheck_implicit_now(d);
+}
 
 #endif /* ZK_ZONE_CLAIM_H */

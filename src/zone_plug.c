@@ -23,7 +23,7 @@ struct zone_plug *plug_find(struct zk_dev *d, uint32_t z)
 	return NULL;
 }
 
-struct zone_plug *plug_get(struct zk_dev *d, uint32_t z)
+struct zone_plug *plug_get_slow(struct zk_dev *d, uint32_t z)
 {
 	struct zk_stripe *s = zk_stripe_of(d, z);
 	struct zone_plug *p = plug_find(d, z);
@@ -31,7 +31,7 @@ struct zone_plug *plug_get(struct zk_dev *d, uint32_t z)
 	if (p)
 		return p;
 	if (s->spare) {
-		p = s->spare; /* its condition variable is still initialised */
+		p = s->spare; /* its condition variable is still set up */
 		s->spare = NULL;
 	} else {
 		p = malloc(sizeof(*p));
@@ -39,30 +39,18 @@ struct zone_plug *plug_get(struct zk_dev *d, uint32_t z)
 			return NULL;
 		zk_cond_init(&p->drain_cv);
 	}
-	p->zone = z;
-	p->busy = false;
-	p->resv.full_pending = false;
-	p->resv.tail = wpe_wp(wpt_get(&d->wpt, z));
-	p->head = NULL;
-	p->tailp = &p->head;
-	p->parked = NULL;
-	p->parked_tail = &p->parked;
-	p->waits_on = NULL;
-	p->barriers = p->refs = 0;
-	p->kick_next = NULL;
+	plug_init(d, p, z);
 	p->next = s->plugs;
 	s->plugs = p;
 	return p;
 }
 
-void plug_put_if_idle(struct zk_dev *d, struct zone_plug *p)
+/* An idle plug that is not the first in its stripe, or has a spare. */
+void plug_free_idle(struct zk_dev *d, struct zone_plug *p)
 {
 	struct zk_stripe *s = zk_stripe_of(d, p->zone);
 	struct zone_plug **pp;
 
-	zk_assert_held(&s->lock);
-	if (p->busy || p->head || p->parked || p->barriers || p->refs)
-		return;
 	for (pp = &s->plugs; *pp != p; pp = &(*pp)->next)
 		;
 	*pp = p->next;
@@ -73,26 +61,7 @@ void plug_put_if_idle(struct zk_dev *d, struct zone_plug *p)
 	free(p);
 }
 
-void plug_enqueue(struct zone_plug *p, struct zk_req *r)
-{
-	r->next = NULL;
-	*p->tailp = r;
-	p->tailp = &r->next;
-}
-
 /* ---- owners ---- */
-
-void req_complete(struct zk_dev *d, uint32_t z, struct zk_req *r, int result)
-{
-	zk_assert_held(zk_zone_lock(d, z));
-	(void)d, (void)z;
-	r->result = result;
-	atomic_store_explicit(&r->done, true, memory_order_relaxed);
-	if (r->owner)
-		r->owner->ops->complete(r->owner, r);
-	else if (r->cv_live)
-		zk_cond_signal(&r->cv);
-}
 
 /* The first request in @p's queue whose caller waits synchronously. */
 static struct zk_req *first_sync(struct zone_plug *p)

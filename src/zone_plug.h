@@ -104,13 +104,88 @@ struct zone_plug {
 	struct zk_cond drain_cv;
 };
 
-/* All with the stripe lock of the zone held. */
+/* All with the stripe lock of the zone held.  The cases every write
+ * meets (the zone's plug first in its stripe, or none and a spare one;
+ * an idle plug going back as the spare) are inline. */
 struct zone_plug *plug_find(struct zk_dev *d, uint32_t z);
-struct zone_plug *plug_get(struct zk_dev *d, uint32_t z); /* NULL: ENOMEM */
-void plug_put_if_idle(struct zk_dev *d, struct zone_plug *p);
-void plug_enqueue(struct zone_plug *p, struct zk_req *r);
+struct zone_plug *plug_get_slow(struct zk_dev *d, uint32_t z);
+
+/* A plug (new, or the spare) set up for zone @z, idle. */
+static inline void plug_init(struct zk_dev *d, struct zone_plug *p, uint32_t z)
+{
+	p->zone = z;
+	p->busy = false;
+	p->resv.full_pending = false;
+	p->resv.tail = wpe_wp(wpt_get(&d->wpt, z));
+	p->head = NULL;
+	p->tailp = &p->head;
+	p->parked = NULL;
+	p->parked_tail = &p->parked;
+	p->waits_on = NULL;
+	p->barriers = p->refs = 0;
+	p->kick_next = NULL;
+}
+void plug_free_idle(struct zk_dev *d, struct zone_plug *p);
+
+static inline struct zone_plug *plug_get(struct zk_dev *d, uint32_t z)
+{
+	struct zk_stripe *s = zk_stripe_of(d, z);
+	struct zone_plug *p = s->plugs;
+
+	zk_assert_held(&s->lock);
+	if (p && p->zone == z)
+		return p;
+	if (!p && s->spare) { /* the stripe is idle: no search, no malloc */
+		p = s->spare;
+		s->spare = NULL;
+		plug_init(d, p, z);
+		p->next = NULL;
+		s->plugs = p;
+		return p;
+	}
+	return plug_get_slow(d, z); /* NULL: ENOMEM */
+}
+
+static inline bool plug_idle(const struct zone_plug *p)
+{
+	return !p->busy && !p->head && !p->parked && !p->barriers && !p->refs;
+}
+
+static inline void plug_put_if_idle(struct zk_dev *d, struct zone_plug *p)
+{
+	struct zk_stripe *s = zk_stripe_of(d, p->zone);
+
+	zk_assert_held(&s->lock);
+	if (!plug_idle(p))
+		return;
+	if (s->plugs == p && !s->spare) {
+		s->plugs = p->next;
+		s->spare = p; /* its condition variable is still set up */
+		return;
+	}
+	plug_free_idle(d, p);
+}
+
+static inline void plug_enqueue(struct zone_plug *p, struct zk_req *r)
+{
+	r->next = NULL;
+	*p->tailp = r;
+	p->tailp = &r->next;
+}
+
 /* @r is done with @result: to its owner, or wake its caller. */
-void req_complete(struct zk_dev *d, uint32_t z, struct zk_req *r, int result);
+static inline void req_complete(struct zk_dev *d, uint32_t z, struct zk_req *r,
+				int result)
+{
+	zk_assert_held(zk_zone_lock(d, z));
+	(void)d, (void)z;
+	r->result = result;
+	atomic_store_explicit(&r->done, true, memory_order_relaxed);
+	if (r->owner)
+		r->owner->ops->complete(r->owner, r);
+	else if (r->cv_live)
+		zk_cond_signal(&r->cv);
+}
 /* Nobody drives @p now: pass it on.  To the first synchronous caller
  * queued, if any (it is waiting, and it writes the requests ahead of its
  * own), else to the owner of the first request. */

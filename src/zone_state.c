@@ -159,6 +159,23 @@ uint32_t zs_op_zone_to_close(struct zk_dev *d, enum zk_op op, uint32_t z,
 				 ctx, true);
 }
 
+bool zs_reserve_in_open(struct zk_dev *d, uint32_t z, struct zone_resv *rv,
+			uint64_t *off, size_t len)
+{
+	unsigned int cond = wpe_cond(wpt_get(&d->wpt, z));
+	uint64_t cap_end = zk_zone_start(d, z) + zk_zone_cap(d, z);
+
+	assert_zone_locked(d, z);
+	if (rv->full_pending ||
+	    (cond != ZK_COND_IMP_OPEN && cond != ZK_COND_EXP_OPEN) ||
+	    (*off != UINT64_MAX && *off != rv->tail) ||
+	    len >= cap_end - rv->tail)
+		return false;
+	*off = rv->tail;
+	rv->tail += len;
+	return true;
+}
+
 int zs_reserve_write(struct zk_dev *d, uint32_t z, struct zone_resv *rv,
 		     uint64_t *off, size_t len, uint32_t *victim)
 {

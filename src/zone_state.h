@@ -91,6 +91,12 @@ enum zs_refusal {
 enum zs_refusal zs_write_refusal(struct zk_dev *d, uint32_t z,
 				 const struct zone_resv *rv, uint64_t off,
 				 size_t len, struct zone_model *m);
+/* The common case of zs_reserve_write(), for a caller without res.lock:
+ * a write to a zone already open that does not reach its capacity, so no
+ * condition or count changes.  True: reserved (*off where it lands);
+ * false: nothing changed, zs_reserve_write() decides (or refuses). */
+bool zs_reserve_in_open(struct zk_dev *d, uint32_t z, struct zone_resv *rv,
+			uint64_t *off, size_t len);
 /* Close implicitly open zone @z to free its open slot (res.lock held). */
 void zs_close_implicit(struct zk_dev *d, uint32_t z,
 		       const struct zone_resv *rv);
