@@ -328,7 +328,7 @@ int main(int argc, char **argv)
 {
 	const char *only = argc > 1 ? argv[1] : NULL;
 
-	t_watchdog_start(300);
+	t_watchdog_start(240); /* before meson's 300 s */
 	if (!only || !strcmp(only, "sweep"))
 		case_sweep();
 	if (!only || !strcmp(only, "snapshot"))

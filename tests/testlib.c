@@ -204,14 +204,18 @@ static struct {
 	pthread_cond_t cv;
 	pthread_t tid;
 	bool armed, running;
-	double deadline;
+	double started, deadline;
+	double stall;            /* 0: none */
+	double longest;          /* the longest a slot stayed in one state */
 	void (*dump)(FILE *out);
 	char state[T_STATE_SLOTS][128];
+	double since[T_STATE_SLOTS]; /* when the slot's state was set */
 } wd = { .lock = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
 void t_state(unsigned int slot, const char *fmt, ...)
 {
 	char buf[128];
+	double now;
 	va_list ap;
 
 	if (slot >= T_STATE_SLOTS)
@@ -219,9 +223,64 @@ void t_state(unsigned int slot, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	now = t_now();
 	pthread_mutex_lock(&wd.lock);
+	if (wd.state[slot][0] && now - wd.since[slot] > wd.longest)
+		wd.longest = now - wd.since[slot];
 	memcpy(wd.state[slot], buf, sizeof(buf));
+	wd.since[slot] = now;
 	pthread_mutex_unlock(&wd.lock);
+}
+
+double t_state_longest(void)
+{
+	double longest;
+
+	pthread_mutex_lock(&wd.lock);
+	longest = wd.longest;
+	pthread_mutex_unlock(&wd.lock);
+	return longest;
+}
+
+/* GCC says which sanitizer it builds with by these macros, clang by
+ * __has_feature.  tests/meson.build scales the tests' timeouts alike. */
+#if defined(__SANITIZE_THREAD__)
+#define SANITIZER_SLOWDOWN 4.0
+#elif defined(__SANITIZE_ADDRESS__)
+#define SANITIZER_SLOWDOWN 2.0
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SANITIZER_SLOWDOWN 4.0
+#elif __has_feature(address_sanitizer)
+#define SANITIZER_SLOWDOWN 2.0
+#endif
+#endif
+#ifndef SANITIZER_SLOWDOWN
+#define SANITIZER_SLOWDOWN 1.0
+#endif
+
+double t_watchdog_scale(void)
+{
+	const char *s = getenv("ZK_TEST_WATCHDOG_SCALE");
+	double v = s && *s ? strtod(s, NULL) : 1.0;
+
+	return SANITIZER_SLOWDOWN * (v > 0 ? v : 1.0);
+}
+
+/* The slot that has stayed longest in one state, if longer than the
+ * stall limit allows; -1 if none (under wd.lock). */
+static int stalled_slot(double now)
+{
+	int worst = -1;
+
+	for (int i = 0; wd.stall > 0 && i < T_STATE_SLOTS; i++) {
+		if (!wd.state[i][0] || !strcmp(wd.state[i], "done") ||
+		    now - wd.since[i] < wd.stall)
+			continue;
+		if (worst < 0 || wd.since[i] < wd.since[worst])
+			worst = i;
+	}
+	return worst;
 }
 
 /* The stacks of every thread, by gdb if the machine has it. */
@@ -244,17 +303,28 @@ static void *watchdog_main(void *arg)
 	while (wd.armed) {
 		struct timespec ts;
 		double now = t_now();
+		int stalled = stalled_slot(now);
 
-		if (now >= wd.deadline) {
+		if (now >= wd.deadline || stalled >= 0) {
 			fflush(stdout);
-			fprintf(stderr, "FAIL %s: WATCHDOG: no progress for the time "
-				"allowed: a hang%s%s%s\n",
-				program_invocation_short_name,
-				ctx_buf[0] ? " [" : "", ctx_buf, ctx_buf[0] ? "]" : "");
+			if (stalled >= 0)
+				fprintf(stderr, "FAIL %s: WATCHDOG: thread %d in one "
+					"state for %.0f s (limit %.0f s): a hang%s%s%s\n",
+					program_invocation_short_name, stalled,
+					now - wd.since[stalled], wd.stall,
+					ctx_buf[0] ? " [" : "", ctx_buf,
+					ctx_buf[0] ? "]" : "");
+			else
+				fprintf(stderr, "FAIL %s: WATCHDOG: not done in the "
+					"%.0f s allowed: a hang%s%s%s\n",
+					program_invocation_short_name,
+					wd.deadline - wd.started,
+					ctx_buf[0] ? " [" : "", ctx_buf,
+					ctx_buf[0] ? "]" : "");
 			for (unsigned int i = 0; i < T_STATE_SLOTS; i++)
 				if (wd.state[i][0])
-					fprintf(stderr, "  thread %u: %s\n", i,
-						wd.state[i]);
+					fprintf(stderr, "  thread %u: %s (for %.1f s)\n",
+						i, wd.state[i], now - wd.since[i]);
 			pthread_mutex_unlock(&wd.lock);
 			if (wd.dump)
 				wd.dump(stderr);
@@ -265,6 +335,8 @@ static void *watchdog_main(void *arg)
 		}
 		clock_gettime(CLOCK_REALTIME, &ts);
 		now = wd.deadline - now;
+		if (wd.stall > 0 && now > 1)
+			now = 1; /* look at the threads every second */
 		ts.tv_sec += (time_t)now;
 		ts.tv_nsec += (long)((now - (double)(time_t)now) * 1e9);
 		if (ts.tv_nsec >= 1000000000L) {
@@ -282,11 +354,19 @@ void t_watchdog_start(double secs)
 	t_watchdog_stop();
 	pthread_mutex_lock(&wd.lock);
 	wd.armed = true;
-	wd.deadline = t_now() + secs;
+	wd.started = t_now();
+	wd.deadline = wd.started + secs * t_watchdog_scale();
 	pthread_mutex_unlock(&wd.lock);
 	if (pthread_create(&wd.tid, NULL, watchdog_main, NULL))
 		T_FAIL("pthread_create: watchdog");
 	wd.running = true;
+}
+
+void t_watchdog_stall(double secs)
+{
+	pthread_mutex_lock(&wd.lock);
+	wd.stall = secs > 0 ? secs * t_watchdog_scale() : 0;
+	pthread_mutex_unlock(&wd.lock);
 }
 
 void t_watchdog_dump(void (*dump)(FILE *out))

@@ -244,9 +244,21 @@ uint64_t t_recs_verify_at(const char *file, int line, struct zk_dev *dev,
 /* Fail the test (exit 1) unless t_watchdog_stop() comes within @secs
  * seconds: prints the context, every thread's state (t_state) and the
  * thread stacks if gdb is there, so that a deadlock is a failure that
- * says where each thread was, never a hang of the test run. */
+ * says where each thread was, never a hang of the test run.  @secs is
+ * multiplied by t_watchdog_scale(). */
 void t_watchdog_start(double secs);
 void t_watchdog_stop(void);
+/* Also fail when a thread stays in one state (t_state) for @secs seconds
+ * (times t_watchdog_scale()): one call that does not return is a hang
+ * however slowly the others go.  Threads whose state is "done" are
+ * left out.  0: no such limit (the default). */
+void t_watchdog_stall(double secs);
+/* The longest any thread stayed in one state so far, in seconds. */
+double t_state_longest(void);
+/* What the watchdog's limits are multiplied by: 4 under ThreadSanitizer,
+ * 2 under AddressSanitizer (they slow a program down that much and more
+ * on a loaded machine), times ZK_TEST_WATCHDOG_SCALE if set. */
+double t_watchdog_scale(void);
 /* Also call @dump when the watchdog fires (what the test knows of the
  * library's state, printed without locks). */
 void t_watchdog_dump(void (*dump)(FILE *out));

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* zonekit set-cond and resync: the zone conditions an emulated device is
- * told to have, and zonekit's view learnt again from the device. */
+/* zonekit set-cond, power-cycle and resync: the zone conditions an
+ * emulated device is told to have or made to lose, and zonekit's view
+ * learnt again from the device. */
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -153,4 +154,65 @@ const struct cli_command cmd_resync = {
 	"Options:\n"
 	"  -h, --help   show this help\n",
 	.run = run_resync,
+};
+
+/* ---- power-cycle ------------------------------------------------------- */
+
+static int fail_power_cycle(const struct cli_command *cmd, const char *path,
+			    int err)
+{
+	if (err == -EOPNOTSUPP)
+		return cli_fail(cmd->name, 0,
+				"cannot power-cycle %s: it is a block device; only an "
+				"emulated device can be (power-cycle the machine or "
+				"the drive instead)", path);
+	if (err == -EBUSY)
+		return cli_fail(cmd->name, 0,
+				"cannot power-cycle %s: it is open for writing by "
+				"another program (a 'zonekit serve'?); stop it first",
+				path);
+	return cli_fail(cmd->name, err, "cannot power-cycle %s", path);
+}
+
+static int run_power_cycle(const struct cli_command *cmd, int argc,
+			   char **argv)
+{
+	const char *dev = NULL;
+	const struct cli_args a = {
+		.operands = { { "DEV", &dev, NULL } },
+		.min_operands = 1,
+	};
+	struct cli_dev d;
+	int ret;
+
+	if (!cli_parse_args(cmd, argc, argv, &a, &ret))
+		return ret;
+	/* A device that does not open is reported as every command reports
+	 * it (damaged, not zoned...), and left as it is. */
+	ret = cli_dev_open(&d, cmd->name, dev, ZK_RDONLY);
+	if (ret)
+		return ret;
+	cli_dev_close(&d, CLI_EXIT_OK);
+	ret = zk_power_cycle(dev);
+	if (ret < 0)
+		return fail_power_cycle(cmd, dev, ret);
+	return CLI_EXIT_OK;
+}
+
+const struct cli_command cmd_power_cycle = {
+	.name = "power-cycle",
+	.summary = "emulated device: lose the open conditions, as a power cycle does",
+	.synopsis = "DEV",
+	.help =
+	"Emulated device only: do to the zone conditions what a power cycle does\n"
+	"to a real device's.  An emulated device keeps which zones are open\n"
+	"(implicitly or explicitly) and closed across a clean close, as a real\n"
+	"device keeps them whoever opens it.  After this (or after a crash),\n"
+	"partly written zones are closed and explicitly opened empty zones\n"
+	"empty.  Data and write pointers are not touched.  Fails while the\n"
+	"device is open for writing.\n"
+	"\n"
+	"Options:\n"
+	"  -h, --help   show this help\n",
+	.run = run_power_cycle,
 };

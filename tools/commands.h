@@ -16,6 +16,7 @@ extern const struct cli_command cmd_open;
 extern const struct cli_command cmd_close;
 extern const struct cli_command cmd_finish;
 extern const struct cli_command cmd_set_cond; /* cmd_maint.c */
+extern const struct cli_command cmd_power_cycle;
 extern const struct cli_command cmd_resync;
 extern const struct cli_command cmd_append; /* cmd_append.c */
 extern const struct cli_command cmd_write;  /* cmd_write.c */

@@ -13,7 +13,7 @@
 static const struct cli_command *const commands[] = {
 	&cmd_create, &cmd_info,	 &cmd_report, &cmd_reset,  &cmd_open,
 	&cmd_close,  &cmd_finish, &cmd_append, &cmd_write,  &cmd_read,
-	&cmd_resync, &cmd_set_cond, &cmd_fill,   &cmd_map,
+	&cmd_resync, &cmd_set_cond, &cmd_power_cycle, &cmd_fill, &cmd_map,
 #ifdef ZONEKIT_SERVE
 	&cmd_serve,  &cmd_stop,
 #endif
@@ -39,7 +39,7 @@ static void print_overview(FILE *out)
 	      "\n"
 	      "Commands:\n", out);
 	for (size_t i = 0; i < NR_COMMANDS; i++)
-		fprintf(out, "  %-9s %s\n", commands[i]->name,
+		fprintf(out, "  %-11s %s\n", commands[i]->name,
 			commands[i]->summary);
 	fputs("\n"
 	      "SIZE, OFS and LEN are bytes: decimal or 0x hex, with an optional\n"

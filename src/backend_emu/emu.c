@@ -120,14 +120,15 @@ static int seq_zone_state(struct zk_dev *d, uint32_t z, uint64_t size,
 			  struct zk_zone_state *st)
 {
 	uint64_t len = zk_zone_len(d, z), cap = zk_zone_cap(d, z);
-	struct emu *e = emu_of(d);
+	unsigned int mark;
 
 	st->type = ZK_ZONE_SEQ_REQUIRED;
 	st->wp = zk_zone_start(d, z) + size;
 	if (size % d->geo.block_size || size > len || (size > cap && size != len))
 		return -EUCLEAN;
-	if (e->marks && e->marks[z])
-		st->cond = e->marks[z];
+	mark = marks_of(d, z);
+	if (mark)
+		st->cond = (uint8_t)mark;
 	else if (size == cap || size == len)
 		st->cond = ZK_COND_FULL;
 	else if (size == 0)

@@ -149,6 +149,7 @@ static inline void mark_dirty(struct emu *e, uint32_t z)
 /* marks.c */
 int marks_load(struct zk_dev *d);
 int emu_set_cond(struct zk_dev *d, uint32_t z, unsigned int cond);
+unsigned int marks_of(struct zk_dev *d, uint32_t z);
 
 /* open_conds.c */
 void open_conds_load(struct zk_dev *d);

@@ -84,6 +84,20 @@ static int marks_save(struct zk_dev *d)
 	return ret;
 }
 
+/* Zone @z's mark (0: none).  Under marks_lock: a report (of another
+ * zone, or the same one read back after a failed write) may run while
+ * zk_set_zone_cond() allocates the array or changes a mark. */
+unsigned int marks_of(struct zk_dev *d, uint32_t z)
+{
+	struct emu *e = emu_of(d);
+	unsigned int mark;
+
+	pthread_mutex_lock(&e->marks_lock);
+	mark = e->marks ? e->marks[z] : 0;
+	pthread_mutex_unlock(&e->marks_lock);
+	return mark;
+}
+
 /* Empty zone @z's file (a zone back in service is reset). */
 static int empty_zone_file(struct zk_dev *d, uint32_t z)
 {

@@ -131,7 +131,7 @@ fi
 expect 0 "--version" --version
 check "--version prints the version" grep -Eq '^zonekit [0-9]+\.[0-9]+\.[0-9]+$' "$OUT"
 expect 0 "help" help
-COMMANDS="create info report reset open close finish append write read resync set-cond"
+COMMANDS="create info report reset open close finish append write read resync set-cond power-cycle"
 for c in $COMMANDS; do
 	check "help lists $c" grep -q "^  $c " "$OUT"
 done
@@ -398,6 +398,47 @@ expect 0 "write 8K for resync" write "$D" 11M --size 8K
 truncate -s 4096 "$D/seq-000011"
 expect 0 "resync" resync "$D"
 is "the wp is learnt from the zone file" "$(zone_field "$D" 11M wp)" $((11 * M + 4096))
+
+# ---- conditions across commands; power-cycle ----------------------------
+
+# Each command opens and closes the device: a clean close keeps which zones
+# are open, as a real device keeps them whoever opens it; power-cycle gives
+# what a power cycle leaves (partly written zones closed, explicitly opened
+# empty ones empty).
+P=$T/pc
+expect 0 "create a device to power-cycle" create "$P" --capacity 8M --zone-size 1M
+expect 0 "open an empty zone" open "$P" 1M
+expect 0 "append to a zone" append "$P" 2M --size 8K
+expect 0 "open a zone and append to it" open "$P" 3M
+expect 0 "append to the explicitly open zone" append "$P" 3M --size 4K
+is "kept across commands: opened empty zone exp-open" "$(zone_field "$P" 1M cond)" exp-open
+is "kept across commands: appended zone imp-open" "$(zone_field "$P" 2M cond)" imp-open
+is "kept across commands: opened, appended zone exp-open" "$(zone_field "$P" 3M cond)" exp-open
+expect 0 "power-cycle" power-cycle "$P"
+is "after power-cycle: opened empty zone empty" "$(zone_field "$P" 1M cond)" empty
+is "after power-cycle: appended zone closed" "$(zone_field "$P" 2M cond)" closed
+is "after power-cycle: opened, appended zone closed" "$(zone_field "$P" 3M cond)" closed
+is "after power-cycle: wp kept" "$(zone_field "$P" 2M wp)" $((2 * M + 8 * K))
+expect 0 "read after power-cycle" read "$P" 2M 8K -o "$T/pc.bin"
+check "data kept across power-cycle" cmp -s "$T/pc.bin" <(head -c 8192 /dev/zero)
+expect 0 "power-cycle twice" power-cycle "$P"
+expect 0 "append after power-cycle" append "$P" 2M --size 4K
+is "append after power-cycle: imp-open" "$(zone_field "$P" 2M cond)" imp-open
+if command -v flock >/dev/null; then
+	RUNNER=(flock -n "$P")
+	expect_error 1 "open for writing by another program" \
+		"power-cycle of a device open for writing" power-cycle "$P"
+	RUNNER=()
+fi
+is "refused power-cycle: zone still imp-open" "$(zone_field "$P" 2M cond)" imp-open
+expect_error 1 "cannot open .*/nope: .*No such file" "power-cycle a missing device" \
+	power-cycle "$T/nope"
+mkdir -p "$T/plain"
+expect_error 1 "cannot open .*/plain: Not a zoned device" "power-cycle a directory without a geometry" \
+	power-cycle "$T/plain"
+expect_error 1 "cannot open .*/pc.bin: Not a zoned block device nor an emulated" "power-cycle a regular file" power-cycle "$T/pc.bin"
+expect_error 2 "missing DEV" "power-cycle without DEV" power-cycle
+expect_error 2 "unexpected argument 'x'" "power-cycle with an extra argument" power-cycle "$P" x
 
 # ---- numbers and options ------------------------------------------------
 

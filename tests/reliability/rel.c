@@ -197,7 +197,7 @@ static struct zk_backend_ops wrap_ops;
 static pthread_mutex_t fault_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct armed armed[MAX_FAULTS];
 static unsigned int nr_armed;
-static _Atomic unsigned long faults_total;
+static _Atomic unsigned long faults_total, faults_ring;
 struct rel_counters rel_cnt;
 static uint32_t wrap_block_size;
 
@@ -326,7 +326,9 @@ static ssize_t w_io_put(struct zk_dev *d, uint32_t z, struct zk_io_ref *ref,
 	if (res < 0 || (size_t)res != total || !fire(FC_WRITE, z, 1, total, &f, &first))
 		return real_ops->io_put(d, z, ref, res, total, write);
 	/* The kernel wrote it all: take back what the fault says did not
-	 * get there (sequential zones only: the write was at the end). */
+	 * get there (sequential zones only: the write was at the end), and
+	 * hand the core a short or failed ring completion. */
+	atomic_fetch_add(&faults_ring, 1);
 	k = f.kind == RF_WRITE_EIO ? 0 : partial_bytes(&f, total);
 	if (f.kind == RF_WRITE_ENOSPC && !first)
 		k = 0;
@@ -471,6 +473,11 @@ void rel_counters_reset(void)
 unsigned long rel_faults_total(void)
 {
 	return atomic_load(&faults_total);
+}
+
+unsigned long rel_faults_ring(void)
+{
+	return atomic_load(&faults_ring);
 }
 
 /* ------------------------------------------------------------------ */

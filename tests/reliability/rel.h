@@ -76,6 +76,9 @@ void rel_counters_reset(void);
 extern struct rel_counters rel_cnt;
 /* Faults carried out since the program started (for the figures). */
 unsigned long rel_faults_total(void);
+/* Of those, the ones on a ring completion (io_put: a queue's write the
+ * kernel completed, made short or failed). */
+unsigned long rel_faults_ring(void);
 
 /* ------------------------------------------------------------------ */
 /* Zones made of t_rec records */
