@@ -54,6 +54,9 @@ static void fill_params(const struct srv *s, struct zks_ublk_params *p)
 {
 	const struct zk_info *i = &s->info;
 	unsigned int bs_shift = ilog2_u32(i->block_size);
+	/* a 512e SMR disk's sequential writes are whole physical blocks: say
+	 * so, so that file systems write in them */
+	unsigned int pbs_shift = ilog2_u32(i->write_granularity);
 
 	memset(p, 0, sizeof(*p));
 	p->types = UBLK_PARAM_TYPE_BASIC | UBLK_PARAM_TYPE_ZONED;
@@ -62,9 +65,9 @@ static void fill_params(const struct srv *s, struct zks_ublk_params *p)
 	if (s->opt.read_only)
 		p->basic.attrs |= UBLK_ATTR_READ_ONLY;
 	p->basic.logical_bs_shift = (uint8_t)bs_shift;
-	p->basic.physical_bs_shift = (uint8_t)bs_shift;
-	p->basic.io_min_shift = (uint8_t)bs_shift;
-	p->basic.io_opt_shift = (uint8_t)bs_shift;
+	p->basic.physical_bs_shift = (uint8_t)pbs_shift;
+	p->basic.io_min_shift = (uint8_t)pbs_shift;
+	p->basic.io_opt_shift = (uint8_t)pbs_shift;
 	p->basic.max_sectors = SRV_IO_BUF_BYTES >> 9;
 	p->basic.chunk_sectors = (uint32_t)(i->zone_size >> 9);
 	p->basic.dev_sectors = i->capacity >> 9;
