@@ -27,7 +27,7 @@
 
 #define ZLOOP_CONTROL "/dev/zloop-control"
 #define ZLOOP_BASE_DEFAULT "/run/zonekit/zloop"
-#define ZLOOP_MAX_ZONE_SIZE_MB 1024u /* zloop.c: ZLOOP_MAX_ZONE_SIZE_MB */
+#define ZLOOP_MAX_ZONE_SIZE_MB 16384u /* zloop.c (7.2): ZLOOP_MAX_ZONE_SIZE_MB */
 #define MIB ((uint64_t)1024 * 1024)
 #define WAIT_DEVICE_MS 10000
 

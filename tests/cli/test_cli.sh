@@ -531,7 +531,7 @@ zk create "$ZL-last" --capacity 120M --zone-size 16M --zone-capacity 12M --conv 
 expect_error 1 "does not fit zloop: the last zone is smaller" \
 	"zloop attach: a smaller last zone is refused" zloop attach "$ZL-last"
 zk create "$ZL-zs" --capacity 8M --zone-size 512K
-expect_error 1 "does not fit zloop: zone size 524288 is not a power of two MiB" \
+expect_error 1 "does not fit zloop: zone size 524288 is not a power of two MiB up to 16384 MiB" \
 	"zloop attach: a zone size under 1 MiB is refused" zloop attach "$ZL-zs"
 zk create "$ZL-cap" --capacity 64M --zone-size 16M --zone-capacity 12500K
 expect_error 1 "does not fit zloop: zone capacity 12800000 is not a whole number of MiB" \
