@@ -91,7 +91,7 @@ static void stale_open_list(void)
 	T_ZCHECK(t.dev, 3 * ZS, ZK_COND_IMP_OPEN, 3 * ZS + 2 * BS);
 	t_dev_close(&t);
 
-	t_ctx("a list without sizes (zonekit before 0.1) still applies");
+	t_ctx("a list without sizes (older zonekits) still applies");
 	old_style_list(t.path, "seq-000003 imp-open\nseq-000002 exp-open\n");
 	t_dev_reopen(&t, 0);
 	T_ZCHECK(t.dev, 3 * ZS, ZK_COND_IMP_OPEN, 3 * ZS + 2 * BS);

@@ -131,8 +131,8 @@ static int zone_misfit(struct zk_dev *dev, const struct zk_info *info,
 	return 0;
 }
 
-/* A finished zone whose file is longer than the zone capacity (zonekit
- * before 0.1 cut it to the zone size) is refused by zloop: cut it to the
+/* A finished zone whose file is longer than the zone capacity (older
+ * zonekits cut it to the zone size) is refused by zloop: cut it to the
  * capacity.  Its condition is FULL either way; the bytes past the capacity
  * cannot be read on a zoned device.  Returns how many were cut or -errno. */
 static int cut_finished_zones(int dirfd, const struct zk_info *info)

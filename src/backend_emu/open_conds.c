@@ -11,7 +11,7 @@
  * then); the next open takes them from there where the files still have
  * that size: a file another program wrote in between (the kernel's zoned
  * loop device on the same directory) is as that program left it, CLOSED.
- * A line without SIZE (zonekit before 0.1) is taken where the file's size
+ * A line without SIZE (older zonekits) is taken where the file's size
  * agrees with the condition.  The first write or zone operation of a
  * read-write session deletes the list before it changes anything, so a
  * crash gives the view of a power cycle: partly written zones CLOSED, as
