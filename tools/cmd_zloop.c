@@ -493,8 +493,10 @@ static int zloop_detach(const char *name, const struct zloop_args *a)
 
 /* ---- the command line ------------------------------------------------ */
 
-static int parse_options(const struct cli_command *cmd, int argc, char **argv,
-			 struct zloop_args *a)
+/* The options: true to go on; false when the command is done (--help, or
+ * a usage error), *status then its exit status. */
+static bool parse_options(const struct cli_command *cmd, int argc, char **argv,
+			  struct zloop_args *a, int *status)
 {
 	int ch, ret = 0;
 
@@ -508,9 +510,8 @@ static int parse_options(const struct cli_command *cmd, int argc, char **argv,
 			a->json = true;
 		}
 	}
-	if (ret)
-		return ret;
-	return ch == CLI_OPT_DONE ? 0 : cli_getopt_exit(ch);
+	*status = ret ? ret : ch == CLI_OPT_DONE ? 0 : cli_getopt_exit(ch);
+	return !ret && ch == CLI_OPT_DONE;
 }
 
 static int run_zloop(const struct cli_command *cmd, int argc, char **argv)
@@ -519,9 +520,9 @@ static int run_zloop(const struct cli_command *cmd, int argc, char **argv)
 	static const char *const detach_args[] = { "detach", "N" };
 	struct zloop_args a = { .base = ZLOOP_BASE_DEFAULT };
 	const char *what;
-	int ret = parse_options(cmd, argc, argv, &a);
+	int ret;
 
-	if (ret)
+	if (!parse_options(cmd, argc, argv, &a, &ret))
 		return ret;
 	what = optind < argc ? argv[optind] : "";
 	if (!strcmp(what, "attach")) {

@@ -131,7 +131,7 @@ fi
 expect 0 "--version" --version
 check "--version prints the version" grep -Eq '^zonekit [0-9]+\.[0-9]+\.[0-9]+$' "$OUT"
 expect 0 "help" help
-COMMANDS="create info report reset open close finish append write read resync set-cond power-cycle"
+COMMANDS="create info report reset open close finish append write read resync set-cond power-cycle zloop"
 for c in $COMMANDS; do
 	check "help lists $c" grep -q "^  $c " "$OUT"
 done
@@ -543,6 +543,17 @@ zk create "$ZL-off" --capacity 64M --zone-size 16M
 zk set-cond "$ZL-off" 32M offline
 expect_error 1 "does not fit zloop: the zone at 0x2000000 is offline" \
 	"zloop attach: an offline zone is refused" zloop attach "$ZL-off"
+zk create "$ZL-ok" --capacity 64M --zone-size 16M --zone-capacity 12M --conv 1
+if command -v flock >/dev/null; then
+	# the lock zonekit's writers hold on the directory, held here by flock(1)
+	flock -n "$ZL-ok" "$ZK" zloop attach "$ZL-ok" >"$OUT" 2>"$ERR"
+	rc=$?
+	if [ "$rc" -eq 1 ] && grep -q "^zonekit: zloop: .* is open for writing" "$ERR"; then
+		pass "zloop attach of a device open for writing is refused"
+	else
+		fail "zloop attach of a device open for writing (exit $rc)"
+	fi
+fi
 expect_error 2 "missing attach or detach" "zloop without attach or detach: usage" zloop
 expect_error 2 "unknown 'frob'" "zloop frob: usage" zloop frob
 expect_error 2 "missing DIR" "zloop attach without DIR: usage" zloop attach
