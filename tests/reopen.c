@@ -9,6 +9,8 @@
  * cycle: partly written zones CLOSED, an explicitly opened empty zone
  * EMPTY; and the CLOSED zones hold active slots again.
  */
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,6 +36,68 @@ static void crash(struct tdev *t)
 	}
 	T_ASSERT(waitpid(pid, &status, 0) == pid);
 	T_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* Another program writes a zone file while the device is closed (the
+ * kernel's zoned loop device on the same directory: 'zonekit zloop
+ * attach'): the open conditions saved at the last clean close are of the
+ * old contents and do not apply.  The zone reads as that program leaves
+ * it, CLOSED, as zloop's own zones come back after its remove. */
+static void append_behind(const char *path, unsigned int z, uint64_t len)
+{
+	char name[PATH_MAX + 16], buf[BS];
+	struct stat sb;
+	int fd;
+
+	snprintf(name, sizeof(name), "%s/seq-%06u", path, z);
+	fd = open(name, O_WRONLY);
+	T_ASSERT(fd >= 0 && !fstat(fd, &sb));
+	memset(buf, 0x77, sizeof(buf));
+	for (uint64_t done = 0; done < len; done += BS)
+		T_ASSERT(pwrite(fd, buf, BS, sb.st_size + (off_t)done) == BS);
+	close(fd);
+}
+
+static void old_style_list(const char *path, const char *text)
+{
+	char name[PATH_MAX + 16];
+	int fd;
+
+	snprintf(name, sizeof(name), "%s/open-zones", path);
+	fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	T_ASSERT(fd >= 0);
+	T_ASSERT(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+}
+
+static void stale_open_list(void)
+{
+	struct zk_geometry geo;
+	struct tdev t;
+
+	t_ctx("an open zone written by another program while closed");
+	t_geo_default(&geo);
+	geo.capacity = NZ * ZS;
+	t_dev_create(&t, &geo);
+	T_WRITE(t.dev, 1 * ZS, 3 * BS, 1);             /* IMP_OPEN */
+	T_OK(zk_zone_op(t.dev, ZK_OP_OPEN, 2 * ZS, ZS)); /* EXP_OPEN, empty */
+	T_WRITE(t.dev, 3 * ZS, 2 * BS, 3);             /* IMP_OPEN, untouched */
+	t_dev_close(&t);
+	append_behind(t.path, 1, 2 * BS);
+	append_behind(t.path, 2, BS);
+	t_dev_reopen(&t, 0);
+	T_ZCHECK(t.dev, 1 * ZS, ZK_COND_CLOSED, 1 * ZS + 5 * BS);
+	T_ZCHECK(t.dev, 2 * ZS, ZK_COND_CLOSED, 2 * ZS + BS);
+	T_ZCHECK(t.dev, 3 * ZS, ZK_COND_IMP_OPEN, 3 * ZS + 2 * BS);
+	t_dev_close(&t);
+
+	t_ctx("a list without sizes (older zonekits) still applies");
+	old_style_list(t.path, "seq-000003 imp-open\nseq-000002 exp-open\n");
+	t_dev_reopen(&t, 0);
+	T_ZCHECK(t.dev, 3 * ZS, ZK_COND_IMP_OPEN, 3 * ZS + 2 * BS);
+	T_ZCHECK(t.dev, 2 * ZS, ZK_COND_EXP_OPEN, 2 * ZS + BS);
+	T_ZCHECK(t.dev, 1 * ZS, ZK_COND_CLOSED, 1 * ZS + 5 * BS);
+	t_dev_close(&t);
 }
 
 int main(void)
@@ -192,6 +256,7 @@ int main(void)
 	T_ZCOND(t.dev, 3 * ZS, ZK_COND_CLOSED);
 	t_dev_close(&t);
 
+	stale_open_list();
 	t_info("pass");
 	return T_EXIT_PASS;
 }

@@ -23,6 +23,7 @@ extern const struct cli_command cmd_write;  /* cmd_write.c */
 extern const struct cli_command cmd_read;   /* cmd_read.c */
 extern const struct cli_command cmd_fill;   /* cmd_fill.c */
 extern const struct cli_command cmd_map;    /* cmd_map.c */
+extern const struct cli_command cmd_zloop;  /* cmd_zloop.c */
 #ifdef ZONEKIT_SERVE
 extern const struct cli_command cmd_serve;  /* cmd_serve.c */
 extern const struct cli_command cmd_stop;   /* cmd_stop.c */

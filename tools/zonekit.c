@@ -14,6 +14,7 @@ static const struct cli_command *const commands[] = {
 	&cmd_create, &cmd_info,	 &cmd_report, &cmd_reset,  &cmd_open,
 	&cmd_close,  &cmd_finish, &cmd_append, &cmd_write,  &cmd_read,
 	&cmd_resync, &cmd_set_cond, &cmd_power_cycle, &cmd_fill, &cmd_map,
+	&cmd_zloop,
 #ifdef ZONEKIT_SERVE
 	&cmd_serve,  &cmd_stop,
 #endif

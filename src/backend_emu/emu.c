@@ -63,6 +63,7 @@ static void emu_close(struct zk_dev *d)
 		close(e->snap_fd);
 	free((void *)e->unchecked);
 	free(e->open_conds);
+	free(e->open_sizes);
 	free(e);
 	d->priv = NULL;
 }

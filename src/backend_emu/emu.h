@@ -70,6 +70,7 @@ struct emu {
 	/* While the device is being opened: per zone, the open condition it
 	 * had at the last clean close (0: none), or NULL. */
 	uint8_t *open_conds;
+	uint64_t *open_sizes; /* per listed zone: its file size then */
 	/* "open-zones" is on disk and still true: nothing has been written
 	 * or changed since the open.  The first change deletes it
 	 * (open_conds_drop()); a clean close with nothing changed leaves it

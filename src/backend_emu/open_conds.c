@@ -7,8 +7,12 @@
  * or FULL.  Which partly written zones are implicitly or explicitly open
  * (and which empty zones explicitly open) lives in zonekit's model.  At a
  * clean close of a writable device the open ones are listed in
- * "open-zones" ("seq-NNNNNN imp-open"); the next open takes them from
- * there where the files agree.  The first write or zone operation of a
+ * "open-zones" ("seq-NNNNNN imp-open SIZE", SIZE the zone file's size
+ * then); the next open takes them from there where the files still have
+ * that size: a file another program wrote in between (the kernel's zoned
+ * loop device on the same directory) is as that program left it, CLOSED.
+ * A line without SIZE (older zonekits) is taken where the file's size
+ * agrees with the condition.  The first write or zone operation of a
  * read-write session deletes the list before it changes anything, so a
  * crash gives the view of a power cycle: partly written zones CLOSED, as
  * on a real device.  A session that changes nothing leaves the list (and
@@ -16,6 +20,7 @@
  * purpose.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,24 +33,29 @@
 #include "emu.h"
 #include "geometry.h"
 
-#define LINE_MAX_LEN 32 /* "seq-NNNNNN imp-open\n", zone numbers < 2^31 */
+/* "seq-NNNNNN imp-open SIZE\n": zone numbers < 2^31, sizes < 2^40 */
+#define LINE_MAX_LEN 48
+#define SIZE_UNKNOWN UINT64_MAX
 
 /* The list as it was saved, or NULL if it is missing or not sound (then
  * every zone is as a power cycle leaves it). */
-static uint8_t *parse_list(struct zk_dev *d, char *text)
+static uint8_t *parse_list(struct zk_dev *d, char *text, uint64_t **sizes)
 {
 	uint8_t *conds = calloc(d->nr_zones, 1);
 	uint32_t listed = 0;
 	char *line, *save;
 
-	for (line = conds ? strtok_r(text, "\n", &save) : NULL; line;
+	*sizes = conds ? malloc((size_t)d->nr_zones * sizeof(**sizes)) : NULL;
+	for (line = *sizes ? strtok_r(text, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
+		uint64_t size = SIZE_UNKNOWN;
 		unsigned int z;
 		char what[16];
+		int n = sscanf(line, "seq-%u %15s %" SCNu64, &z, what, &size);
 
-		if (sscanf(line, "seq-%u %15s", &z, what) != 2 ||
-		    z >= d->nr_zones || zk_zone_is_conv(d, z) || conds[z])
+		if (n < 2 || z >= d->nr_zones || zk_zone_is_conv(d, z) || conds[z])
 			goto bad;
+		(*sizes)[z] = n == 3 ? size : SIZE_UNKNOWN;
 		if (!strcmp(what, zk_zone_cond_name(ZK_COND_IMP_OPEN)))
 			conds[z] = ZK_COND_IMP_OPEN;
 		else if (!strcmp(what, zk_zone_cond_name(ZK_COND_EXP_OPEN)))
@@ -55,9 +65,12 @@ static uint8_t *parse_list(struct zk_dev *d, char *text)
 		if (d->geo.max_open && ++listed > d->geo.max_open)
 			goto bad;
 	}
-	return conds;
+	if (conds && *sizes)
+		return conds;
 bad:
 	free(conds);
+	free(*sizes);
+	*sizes = NULL;
 	return NULL;
 }
 
@@ -76,19 +89,22 @@ void open_conds_load(struct zk_dev *d)
 		return;
 	if (!read_small_file(e->dirfd, OPEN_ZONES_FILE, text, size - 1, &len)) {
 		text[len] = '\0';
-		e->open_conds = parse_list(d, text);
+		e->open_conds = parse_list(d, text, &e->open_sizes);
 	}
 	free(text);
 }
 
 /* What the list says of zone @z, holding @size bytes of @cap, if the file
- * agrees (an implicitly open zone is partly written, an open zone is not
- * full); else @cond, what the size says. */
+ * agrees (it has the size listed; an implicitly open zone is partly
+ * written, an open zone is not full); else @cond, what the size says. */
 unsigned int open_conds_of(struct zk_dev *d, uint32_t z, uint64_t size,
 			   uint64_t cap, unsigned int cond)
 {
 	struct emu *e = emu_of(d);
 	unsigned int listed = e->open_conds ? e->open_conds[z] : 0;
+
+	if (listed && e->open_sizes[z] != SIZE_UNKNOWN && e->open_sizes[z] != size)
+		return cond;
 
 	if (listed == ZK_COND_IMP_OPEN && cond == ZK_COND_CLOSED)
 		return listed;
@@ -105,7 +121,9 @@ int open_conds_forget(struct zk_dev *d)
 	struct emu *e = emu_of(d);
 
 	free(e->open_conds);
+	free(e->open_sizes);
 	e->open_conds = NULL;
+	e->open_sizes = NULL;
 	if ((e->oflags & O_ACCMODE) != O_RDONLY &&
 	    !faccessat(e->dirfd, OPEN_ZONES_FILE, F_OK, AT_SYMLINK_NOFOLLOW))
 		atomic_store_explicit(&e->open_list_kept, true,
@@ -165,8 +183,9 @@ void open_conds_save(struct zk_dev *d, zk_state_fn *state)
 				size += 64 * LINE_MAX_LEN;
 			}
 			len += (size_t)snprintf(text + len, size - len,
-						"seq-%06u %s\n", z + i,
-						zk_zone_cond_name(st[i].cond));
+						"seq-%06u %s %" PRIu64 "\n", z + i,
+						zk_zone_cond_name(st[i].cond),
+						st[i].wp - zk_zone_start(d, z + i));
 		}
 	}
 	if (len)

@@ -131,7 +131,7 @@ fi
 expect 0 "--version" --version
 check "--version prints the version" grep -Eq '^zonekit [0-9]+\.[0-9]+\.[0-9]+$' "$OUT"
 expect 0 "help" help
-COMMANDS="create info report reset open close finish append write read resync set-cond power-cycle"
+COMMANDS="create info report reset open close finish append write read resync set-cond power-cycle zloop"
 for c in $COMMANDS; do
 	check "help lists $c" grep -q "^  $c " "$OUT"
 done
@@ -523,6 +523,43 @@ expect 0 "report --offset --count across a chunk boundary" report "$B" --offset 
 is "zones across a chunk boundary" "$(jqv '.zones[9].start')" $((4099 * 4096))
 expect 0 "info of 10240 zones" info "$B" --json
 is "info counts 10240 empty zones" "$(jqv .conditions.empty)" 10240
+
+# zloop attach checks the geometry against zloop before it touches the
+# kernel: these need neither root nor zloop.
+ZL=$T/zl
+zk create "$ZL-last" --capacity 120M --zone-size 16M --zone-capacity 12M --conv 2
+expect_error 1 "does not fit zloop: the last zone is smaller" \
+	"zloop attach: a smaller last zone is refused" zloop attach "$ZL-last"
+zk create "$ZL-zs" --capacity 8M --zone-size 512K
+expect_error 1 "does not fit zloop: zone size 524288 is not a power of two MiB up to 16384 MiB" \
+	"zloop attach: a zone size under 1 MiB is refused" zloop attach "$ZL-zs"
+zk create "$ZL-cap" --capacity 64M --zone-size 16M --zone-capacity 12500K
+expect_error 1 "does not fit zloop: zone capacity 12800000 is not a whole number of MiB" \
+	"zloop attach: a zone capacity not in MiB is refused" zloop attach "$ZL-cap"
+zk create "$ZL-act" --capacity 64M --zone-size 16M --max-active 2
+expect_error 1 "does not fit zloop: max active zones 2" \
+	"zloop attach: an active zone limit is refused" zloop attach "$ZL-act"
+zk create "$ZL-off" --capacity 64M --zone-size 16M
+zk set-cond "$ZL-off" 32M offline
+expect_error 1 "does not fit zloop: the zone at 0x2000000 is offline" \
+	"zloop attach: an offline zone is refused" zloop attach "$ZL-off"
+zk create "$ZL-ok" --capacity 64M --zone-size 16M --zone-capacity 12M --conv 1
+if command -v flock >/dev/null; then
+	# the lock zonekit's writers hold on the directory, held here by flock(1)
+	flock -n "$ZL-ok" "$ZK" zloop attach "$ZL-ok" >"$OUT" 2>"$ERR"
+	rc=$?
+	if [ "$rc" -eq 1 ] && grep -q "^zonekit: zloop: .* is open for writing" "$ERR"; then
+		pass "zloop attach of a device open for writing is refused"
+	else
+		fail "zloop attach of a device open for writing (exit $rc)"
+	fi
+fi
+expect_error 2 "missing attach or detach" "zloop without attach or detach: usage" zloop
+expect_error 2 "unknown 'frob'" "zloop frob: usage" zloop frob
+expect_error 2 "missing DIR" "zloop attach without DIR: usage" zloop attach
+expect_error 2 "missing N" "zloop detach without N: usage" zloop detach
+expect_error 1 "is not an emulated device|cannot open" "zloop attach of a file: failure" \
+	zloop attach "$ZL-off/geometry"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

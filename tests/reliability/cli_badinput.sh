@@ -159,17 +159,28 @@ bad 2 "unknown command" - frobnicate
 bad 2 "help of an unknown command" - help frobnicate
 bad 2 "empty command name" - ""
 for c in $COMMANDS; do
+	sub=() # zloop: DEV comes after "attach"
+	[ "$c" = zloop ] && sub=(attach)
 	bad 2 "$c: no arguments" - "$c"
-	bad 2 "$c: unknown option" "$DEV" "$c" "$DEV" --no-such-option
-	bad 2 "$c: unknown short option" "$DEV" "$c" "$DEV" -Z
+	bad 2 "$c: unknown option" "$DEV" "$c" "${sub[@]}" "$DEV" --no-such-option
+	bad 2 "$c: unknown short option" "$DEV" "$c" "${sub[@]}" "$DEV" -Z
 	# create makes DEV; stop takes a ublk device number (below)
 	case $c in create|stop) continue ;; esac
 	for d in "${BADDEVS[@]}"; do
 		# shellcheck disable=SC2046
 		bad 1 "$c: DEV $(basename "$d")" "$([ -d "$d" ] && echo "$d" || echo -)" \
-			"$c" "$d" $(template "$c")
+			"$c" "${sub[@]}" "$d" $(template "$c")
 	done
 done
+
+if echo "$COMMANDS" | grep -qx zloop; then
+	bad 2 "zloop: neither attach nor detach" "$DEV" zloop "$DEV"
+	bad 2 "zloop detach: N not a number" - zloop detach /dev/zloop0
+	bad 2 "zloop detach: --id" - zloop detach 0 --id 1
+	bad 2 "zloop attach: --id not a number" "$DEV" zloop attach "$DEV" --id x
+	bad 1 "zloop attach: a geometry zloop cannot have" "$DEV" zloop attach "$DEV"
+	bad 1 "zloop detach: no such device (or no zloop)" - zloop detach 4095
+fi
 
 if echo "$COMMANDS" | grep -qx stop; then
 	bad 2 "stop: N not a number" - stop /dev/ublkb0

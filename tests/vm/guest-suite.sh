@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Guest side of tests/vm/suite.sh: runs as /mnt/run.sh in the test VM, with the static
-# programs conformance, differential, faults and blkdev_test and blkdev-guest.sh beside it.
+# programs conformance, differential, faults, blkdev_test and zonekit, and blkdev-guest.sh
+# and zloop-interop.sh beside it.
 # Every test leaves a line "RESULT <test> <device> PASS|FAIL <detail>" in
 # $OUT/results.txt and its log in $OUT/<test>-<device>.log; exit status 1 if any failed.
 #   ZKVM_SEED (file seed in the share): the differential script's seed
@@ -65,6 +66,13 @@ if dev=$(zloop-dev 0 $ZLOOP 2> "$OUT/zloop-dev.log"); then
 	grep -E '^FAIL|merged' "$OUT/blkdev_test-zloop0.log" | sed 's/^/suite-guest: blkdev_test: /'
 	result blkdev_test zloop0 "$([ $st = 0 ] && echo PASS || echo FAIL)" "[$(secs "$t0") s]"
 	zloop-dev -d 0
+	# layout interop: a zonekit device as /dev/zloopN ('zonekit zloop attach') and back
+	t0=$(now)
+	OUT=$OUT/zloop-interop sh zloop-interop.sh > "$OUT/zloop_interop-zloop.log" 2>&1
+	st=$?
+	grep -E 'FAIL|note:|^zloop-interop:   ' "$OUT/zloop_interop-zloop.log" | head -n 30 | sed 's/^/suite-guest: /'
+	result zloop_interop zloop7 "$([ $st = 0 ] && echo PASS || echo FAIL)" \
+		"$(grep -c ' ok ' "$OUT/zloop_interop-zloop.log") checks, $(tail -n 1 "$OUT/zloop_interop-zloop.log" | sed 's/^zloop-interop: //') [$(secs "$t0") s]"
 elif [ "$kmajmin" -ge 6015 ]; then
 	result conformance zloop0 FAIL "no zloop device on $KERNEL: $(cat "$OUT/zloop-dev.log")"
 else

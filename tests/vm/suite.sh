@@ -12,6 +12,8 @@
 #   faults        failed writes: a configfs null_blk with bad blocks (badblocks), zonekit's
 #                 recovery checked against BLKREPORTZONE and every append read back
 #   blkdev_test   the Linux backend's own tests (tests/vm/blkdev), and on zloop (7.2)
+#   zloop_interop (7.2) a zonekit device attached as /dev/zloopN and back ('zonekit zloop'):
+#                 zone reports and data compared both ways (zloop-interop.sh)
 #   serve         zonekit serve: a boot of its own per kernel (tests/vm/serve/serve.sh)
 # Environment:
 #   ZKVM_KERNELS  kernels to boot (default "6.12 7.2"; 6.1 is there too: "6.1 6.12 7.2")
@@ -42,7 +44,8 @@ t=$SECONDS
 if [ ! -f "$BUILD/build.ninja" ]; then
 	meson setup "$BUILD" "$ROOT" > /dev/null || die "meson setup $BUILD failed"
 fi
-ninja -C "$BUILD" src/libzonekit.a > /dev/null || die "cannot build $BUILD/src/libzonekit.a"
+ninja -C "$BUILD" src/libzonekit.a tools/map_assets.c > /dev/null ||
+	die "cannot build $BUILD/src/libzonekit.a and tools/map_assets.c"
 CC=(gcc -O2 -Wall -Wextra -Werror -std=gnu11 -static -I"$ROOT/include" -I"$ROOT/src")
 LIBS=("$BUILD/src/libzonekit.a" $(pkg-config --libs --static liburing 2>/dev/null || echo -luring) -lpthread)
 mkdir -p "$W/share"
@@ -51,7 +54,12 @@ for p in conformance differential faults; do
 done
 "${CC[@]}" -o "$W/share/blkdev_test" "$D/blkdev/blkdev_test.c" "${LIBS[@]}" ||
 	die "cannot build blkdev_test"
+# the zonekit tool, for zloop-interop.sh
+gcc -O2 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -DZONEKIT_SERVE -static \
+	-I"$ROOT/include" -I"$ROOT/tools" -o "$W/share/zonekit" "$ROOT"/tools/*.c \
+	"$BUILD/tools/map_assets.c" "$ROOT"/tools/serve/*.c "${LIBS[@]}" || die "cannot build a static zonekit"
 cp "$D/guest-suite.sh" "$W/share/run.sh"
+cp "$D/zloop-interop.sh" "$W/share/"
 cp "$D/blkdev/guest.sh" "$W/share/blkdev-guest.sh"
 echo "$SEED" > "$W/share/seed"
 echo "$NOPS" > "$W/share/nops"
