@@ -287,6 +287,7 @@ static int read_write_granularity(struct zk_dev *d, dev_t rdev)
 	    gran % d->geo.block_size || gran & (gran - 1))
 		return -EOPNOTSUPP;
 	d->write_gran = (uint32_t)gran;
+	d->geo.max_append -= d->geo.max_append % gran; /* whole granules */
 	return 0;
 }
 

@@ -74,7 +74,9 @@ struct cdev {
 	int raw, raw_dio, dirfd;
 	dev_t rdev;
 	uint32_t nz, nconv, nseq, mo, ma;
-	uint64_t zs, zcap, bs, cap, maxapp;
+	/* bs: the unit the cases write in, zonekit's write granularity (a
+	 * 512e disk's physical block); lbs: the logical block size */
+	uint64_t zs, zcap, bs, lbs, cap, maxapp;
 	uint64_t *gen;     /* data generation of each zone's pattern */
 	uint64_t *written; /* bytes of pattern gen[z] from the zone start */
 	struct zk_zone *kz;
@@ -637,28 +639,28 @@ static void case_geometry(void)
 		      v * 512 == T.zs);
 		CHECK(!vm_sysfs_u64(T.rdev, "queue/nr_zones", &v) && v == T.nz);
 		CHECK(!vm_sysfs_u64(T.rdev, "queue/logical_block_size", &v) &&
-		      v == T.bs);
+		      v == T.lbs);
 		CHECK(!vm_sysfs_u64(T.rdev, "queue/max_open_zones", &v) &&
 		      v == T.mo);
 		CHECK(!vm_sysfs_u64(T.rdev, "queue/max_active_zones", &v) &&
 		      v == T.ma);
 		CHECK(!vm_sysfs_u64(T.rdev, "queue/zone_append_max_bytes", &v) &&
-		      v - v % T.bs == T.maxapp);
+		      v - v % T.info.write_granularity == T.maxapp);
 		/* ZBC and ZAC want writes to sequential zones aligned to the
 		 * physical block: the kernel says so in zone_write_granularity
 		 * (sd_zbc.c) but does not enforce it, the disk does (scsi_debug
 		 * does not: probes/probe_512e.c).  zonekit takes it as its
 		 * unit of sequential writes and refuses smaller ones. */
 		CHECK(!vm_sysfs_u64(T.rdev, "queue/zone_write_granularity", &v));
-		CHECK(T.info.write_granularity == (v > T.bs ? v : T.bs));
-		if (v > T.bs) {
+		CHECK(T.info.write_granularity == (v > T.lbs ? v : T.lbs));
+		if (v > T.lbs) {
 			uint32_t z = T.nconv; /* the first sequential zone */
 			char *buf = vm_alloc(v);
 			uint64_t landed;
 
 			step("sequential writes and appends in whole granules");
-			CHECK_RET(zk_pwrite(T.zk, buf, T.bs, zst(z)), -EINVAL);
-			CHECK_RET(zk_append(T.zk, zst(z), buf, T.bs, &landed),
+			CHECK_RET(zk_pwrite(T.zk, buf, T.lbs, zst(z)), -EINVAL);
+			CHECK_RET(zk_append(T.zk, zst(z), buf, T.lbs, &landed),
 				  -EINVAL);
 			CHECK(ZONE(z).wp == zst(z));
 			free(buf);
@@ -2502,7 +2504,8 @@ static void setup_device(void)
 	T.nseq = T.nz - T.nconv;
 	T.zs = T.info.zone_size;
 	T.zcap = T.info.zone_capacity;
-	T.bs = T.info.block_size;
+	T.lbs = T.info.block_size;
+	T.bs = T.info.write_granularity;
 	T.cap = T.info.capacity;
 	T.mo = T.info.max_open;
 	T.ma = T.info.max_active;
