@@ -962,11 +962,12 @@ static void case_errors(void)
 	W_ERR(wp2, bs + 1, -EINVAL);
 	W_ERR(s4, 3 * bs - 1, -EINVAL);
 	W_ERR(bs, 100, -EINVAL);
-	if (bs > 512) {
+	if (bs > 512) { /* a sequential zone takes whole granules */
 		W_ERR(wp2, 512, -EINVAL);
 		W_ERR(wp2 + 512, bs, -EINVAL);
-		W_ERR(512, bs, -EINVAL);
 	}
+	if (T.lbs > 512) /* a conventional zone takes any logical block */
+		W_ERR(512, bs, -EINVAL);
 	W_ERR(bs + 1, bs, -EINVAL);
 	W_ERR(wp2 - 1, bs, -EINVAL);
 	W_ERR(s4 + 8, bs, -EINVAL);
