@@ -163,6 +163,9 @@ int main(void)
 
 	if (!rel_can_mount())
 		t_skip("needs root and mount(2) for a small tmpfs");
+	/* A write retried forever on a full file system hung here once: a
+	 * hang fails the test, with every thread's state, not meson's clock. */
+	t_watchdog_start(30);
 	snprintf(mnt, sizeof(mnt), "%s/m", t_tmpdir());
 	if (mkdir(mnt, 0755) || mount("zk-rel", mnt, "tmpfs", 0, "size=640k"))
 		T_FAIL("mount tmpfs %s: %s", mnt, strerror(errno));
@@ -196,5 +199,6 @@ int main(void)
 	create_out_of_inodes();
 	rel_figures("enospc", "fills=%lu enospc_failures=%lu appends_checked=%lu",
 		    rounds_run, enospc_seen, rel_appends_checked);
+	t_watchdog_stop();
 	return T_EXIT_PASS;
 }
