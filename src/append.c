@@ -17,6 +17,7 @@
 
 #include <errno.h>
 
+#include "compiler.h"
 #include "zone_claim.h"
 
 /* Write the batch at the head of the queue from this thread. */
@@ -215,15 +216,6 @@ static bool req_ready(const struct zk_req *r)
 {
 	return atomic_load_explicit(&r->done, memory_order_relaxed) ||
 	       atomic_load_explicit(&r->leader, memory_order_relaxed);
-}
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
 }
 
 /* Spin, without the stripe lock, until @r is ready or the time is up. */

@@ -9,4 +9,14 @@
 #define zk_likely(x) __builtin_expect(!!(x), 1)
 #define zk_unlikely(x) __builtin_expect(!!(x), 0)
 
+/* In a spin-wait loop: let the other hardware thread of the core run. */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
 #endif /* ZK_COMPILER_H */

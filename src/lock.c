@@ -8,6 +8,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "compiler.h"
+
 #ifdef ZK_LOCK_DEBUG
 _Thread_local unsigned int zk_locks_held[ZK_LOCK_CLASSES];
 #endif
@@ -42,15 +44,6 @@ static void futex_wait(_Atomic unsigned int *word, unsigned int val)
 static void futex_wake(_Atomic unsigned int *word, int nr)
 {
 	syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, nr, NULL, NULL, 0);
-}
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
 }
 
 static bool try_take(struct zk_mutex *l)
