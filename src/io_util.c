@@ -18,10 +18,8 @@
 
 /* ---- whole reads and writes ---- */
 
-/* Step @iov past @n written bytes: the buffers left, in @rest if the
- * first of them was written in part (the caller's array is not changed). */
-static const struct iovec *iov_advance(const struct iovec *iov, int *cnt,
-				       size_t n, struct iovec *rest)
+const struct iovec *zk_iov_advance(const struct iovec *iov, int *cnt,
+				  size_t n, struct iovec *rest)
 {
 	while (*cnt > 0 && n >= iov->iov_len) {
 		n -= iov->iov_len;
@@ -59,7 +57,7 @@ size_t zk_pwritev_full(int fd, const struct iovec *iov, int cnt, uint64_t off,
 		}
 		if (n > 0) {
 			done = (size_t)n;
-			iov = iov_advance(iov, &cnt, done, rest);
+			iov = zk_iov_advance(iov, &cnt, done, rest);
 		}
 	}
 	while (cnt > 0) {
@@ -76,7 +74,7 @@ size_t zk_pwritev_full(int fd, const struct iovec *iov, int cnt, uint64_t off,
 			break;
 		}
 		done += (size_t)n;
-		iov = iov_advance(iov, &cnt, (size_t)n, rest);
+		iov = zk_iov_advance(iov, &cnt, (size_t)n, rest);
 	}
 	return done;
 }

@@ -53,6 +53,11 @@ void zk_bounce_init(struct zk_bounce_pool *bp);
 void zk_bounce_destroy(struct zk_bounce_pool *bp);
 
 /* Every base aligned to @mem_align and every length to @len_align? */
+/* Step @iov past @n written bytes: the buffers left (*@cnt of them), in
+ * @rest (room for ZK_IOV_MAX) if the first was written in part; the
+ * caller's array is not changed. */
+const struct iovec *zk_iov_advance(const struct iovec *iov, int *cnt,
+				  size_t n, struct iovec *rest);
 bool zk_iov_aligned(const struct iovec *iov, int cnt, uint32_t mem_align,
 		    uint32_t len_align);
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "io_util.h"
 #include "data.h"
 #include "queue.h"
 #include "zone_claim.h"
@@ -156,21 +157,12 @@ static enum zk_issue ring_issue(struct zk_owner *o, struct zk_dev *d,
 static ssize_t finish_batch_rest(struct zk_dev *d, struct zk_batch *b,
 				 size_t done)
 {
-	struct iovec rest[BATCH_MAX_IOV];
-	size_t skip = done;
+	struct iovec room[BATCH_MAX_IOV];
+	int n = (int)b->n;
+	const struct iovec *rest = zk_iov_advance(b->iov, &n, done, room);
 	ssize_t ret;
-	int n = 0;
 
 	zk_assert_none_held(ZK_LOCK_STRIPE);
-	for (unsigned int i = 0; i < b->n; i++) {
-		if (skip >= b->iov[i].iov_len) {
-			skip -= b->iov[i].iov_len;
-			continue;
-		}
-		rest[n].iov_base = (char *)b->iov[i].iov_base + skip;
-		rest[n++].iov_len = b->iov[i].iov_len - skip;
-		skip = 0;
-	}
 	ret = d->ops->pwritev(d, b->p->zone, rest, n, b->reqs->off + done);
 	return ret < 0 ? ret : (ssize_t)(done + (size_t)ret);
 }
